@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Everything the project needs on a fresh machine, idempotent: a second run only checks.
+#   - a Python 3.11 virtual environment in .venv with the package, its dependencies and the spaCy model
+#   - Java 17+ and Maven (Debian packages, when missing and we are root)
+#   - the Apache Kafka jars, resolved from Maven Central into .newswire/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+
+need_apt=()
+command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
+if ((${#need_apt[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "==> installing ${need_apt[*]} (Debian packages)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "error: ${need_apt[*]} missing; install with: sudo apt-get install ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+  echo "==> installing Python dependencies (first run: a few minutes)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+
+echo "==> resolving the Apache Kafka jars (first run: a minute)"
+.venv/bin/python -c 'from streams.broker import LocalBroker; print("    ", LocalBroker().install())'

