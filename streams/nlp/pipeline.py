@@ -66,7 +66,10 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
 
 def prepare_pipeline(nlp: Language) -> Language:
     """Add our sentence-boundary rule to a loaded pipeline (idempotent)."""
-    if NEWLINE_COMPONENT not in nlp.pipe_names:
-        before = "parser" if "parser" in nlp.pipe_names else None
-        nlp.add_pipe(NEWLINE_COMPONENT, before=before) if before else nlp.add_pipe(NEWLINE_COMPONENT, first=True)
+    if NEWLINE_COMPONENT in nlp.pipe_names:
+        return nlp
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe(NEWLINE_COMPONENT, before="parser")
+    else:
+        nlp.add_pipe(NEWLINE_COMPONENT, first=True)
     return nlp

@@ -23,7 +23,7 @@ RELATIVE_PRONOUNS = {"who", "which", "that"}
 SPOKES_WORDS = {
     "spokesman", "spokeswoman", "spokesperson", "spokespeople", "spokesmen", "representative", "official",
     "officials", "office", "campaign", "government", "administration", "ministry", "statement", "aide",
-    "aides", "spokesmen", "press",
+    "aides", "press",
 }
 # Dependency relations inside a noun phrase that may carry the name it refers to.
 NAME_DEPS = ("appos", "compound", "nmod", "npadvmod")
@@ -93,7 +93,7 @@ def resolve(token: Token | None, entities: ArticleEntities, skip: Ranges | None 
             return by_role
     # Titles and appositions: the name is a child of the head noun.
     children = list(token.children)
-    for dep in ("appos", "compound", "nmod", "npadvmod"):
+    for dep in NAME_DEPS:
         for child in children:
             if child.dep_ == dep:
                 found = entities.for_token(child)

@@ -48,7 +48,7 @@ APPEAL_VERBS = {"urge", "call", "press", "demand", "push", "pressure", "ask", "t
 # What an appeal asks the target to stop doing or to give up: the appeal opposes the target.
 DEMANDED_ACTIONS = {
     "stop", "cease", "leave", "withdraw", "end", "halt", "release", "resign", "abandon", "quit", "drop",
-    "refrain", "desist", "exit", "free", "surrender", "disarm", "relinquish", "evacuate", "abandon",
+    "refrain", "desist", "exit", "free", "surrender", "disarm", "relinquish", "evacuate",
 }
 DEMANDED_PHRASES = {("get", "out"), ("pull", "out"), ("step", "down"), ("back", "down"), ("back", "off"),
                     ("stand", "down"), ("pull", "back"), ("get", "away")}
