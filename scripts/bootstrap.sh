@@ -3,6 +3,7 @@
 #   - a Python 3.11 virtual environment in .venv with the package, its dependencies and the spaCy model
 #   - Java 17+ and Maven (Debian packages, when missing and we are root)
 #   - the Apache Kafka jars, resolved from Maven Central into .newswire/
+#   - with --test: Prometheus (Debian package; the tests run a real one against the worker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,18 @@ if ((${#need_apt[@]})); then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
     echo "error: ${need_apt[*]} missing; install with: sudo apt-get install ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Prometheus for the tests: the server and promtool. --no-install-recommends: no node exporter.
+# (On a host run by systemd the package also enables a system Prometheus service; the tests use their own.)
+if [[ ${1:-} == --test ]] && { ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; }; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "==> installing prometheus (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "error: prometheus missing (the tests run it); install with: sudo apt-get install --no-install-recommends prometheus" >&2
     exit 1
   fi
 fi

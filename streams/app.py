@@ -1,13 +1,17 @@
-"""The Faust app: its topics, declared, nothing else. Agents live in `streams.agents`.
+"""The Faust app: its topics and tables, declared, nothing else. Agents live in `streams.agents`.
 
 Run a worker with `faust -A streams.app worker -l info` or `newswire worker`.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import faust
 
+from streams.security import faust_credentials
 from streams.settings import get_settings
+from streams.tables import event_time
 
 settings = get_settings()
 
@@ -19,14 +23,19 @@ def _broker_urls(bootstrap_servers: str) -> list[str]:
 app = faust.App(
     settings.app_id,
     broker=_broker_urls(settings.bootstrap_servers),
+    broker_credentials=faust_credentials(settings),  # TLS / SASL, same settings as the CLI clients
     store=settings.store,
-    datadir=str(settings.data_dir / "worker"),
+    # One store directory per worker: two workers on one machine (different ports) must not share RocksDB files.
+    datadir=str(settings.data_dir / f"worker-{settings.web_port}"),
     web_host=settings.web_host,
     web_port=settings.web_port,
     web_bind=settings.web_host,
+    # The URL the other workers route table queries to (Faust shares it at each rebalance).
+    canonical_url=settings.web_url or f"http://{settings.web_host}:{settings.web_port}",
+    broker_session_timeout=settings.session_timeout_s,
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=settings.topic_replication,
-    autodiscover=["streams.agents", "streams.views"],
+    autodiscover=["streams.changelogs", "streams.agents", "streams.views", "streams.lag"],
     origin="streams",
 )
 
@@ -41,3 +50,26 @@ output_topics = {
     "stance": app.topic(settings.topic_stances, key_serializer="raw", value_serializer="json"),
     "country-mention": app.topic(settings.topic_country_mentions, key_serializer="raw", value_serializer="json"),
 }
+country_mentions_topic = output_topics["country-mention"]
+
+# Country-mention tables. All three are updated by the agent that reads `news.country-mentions`, which is
+# keyed by ISO code, so a country's counts live in the partition (and on the worker) that owns its key.
+# Changelog-backed; on `rocksdb://` (rocksdict) a restarted worker reads back only what it missed.
+_small_store = {"write_buffer_size": 4 << 20, "block_cache_size": 16 << 20}  # ~250 keys: RocksDB defaults are GBs
+
+# key_type=bytes: keys are serialized raw, exactly like the topic's keys, so Faust's router hashes
+# "VE" to the same partition as the records keyed "VE" (a JSON key would hash differently).
+country_totals = app.Table(
+    "country-mentions-total", default=int, key_type=bytes, value_type=int, options=dict(_small_store),
+    help="All-time country mentions, by ISO 3166-1 alpha-2 code.",
+)
+# Event time: the article's published_at, else the record's timestamp (when the article was published
+# to Kafka). Windows start on the hour / at 00:00 UTC; Faust drops them `expires` after their end.
+country_hourly = app.Table(
+    "country-mentions-1h", default=int, key_type=str, value_type=int, options=dict(_small_store),
+    help="Country mentions per hour of event time.",
+).tumbling(timedelta(hours=1), expires=timedelta(hours=settings.hourly_retention_hours)).relative_to(event_time)
+country_daily = app.Table(
+    "country-mentions-1d", default=int, key_type=str, value_type=int, options=dict(_small_store),
+    help="Country mentions per day of event time.",
+).tumbling(timedelta(days=1), expires=timedelta(days=settings.daily_retention_days)).relative_to(event_time)

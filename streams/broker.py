@@ -41,6 +41,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from .security import kafka_python_config, local_broker_listener
 from .settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -301,6 +302,7 @@ class LocalBroker:
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
         }
+        props |= local_broker_listener(self.settings, self.port, self.controller_port)
         for key, value in self.extra_properties.items():
             if value is None:  # tolerated: None removes a base property
                 props.pop(key, None)
@@ -450,7 +452,7 @@ class LocalBroker:
         try:
             admin = admin_class(
                 bootstrap_servers=self.bootstrap_servers, client_id="newswire-broker-probe",
-                bootstrap_timeout_ms=3000, request_timeout_ms=3000,
+                bootstrap_timeout_ms=3000, request_timeout_ms=3000, **kafka_python_config(self.settings),
             )
         except Exception:  # noqa: BLE001 - any failure means "not ready yet"
             return False

@@ -84,10 +84,66 @@ def _broker(args) -> int:
     return 0
 
 
+def _countries(args) -> int:
+    from streams.countries_cli import QueryFailed, default_url, fetch, render_country, render_top
+
+    try:
+        answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
+    except QueryFailed as error:
+        print(f"newswire countries: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False))
+    else:
+        print(render_country(answer) if args.country else render_top(answer))
+    return 0
+
+
 def _demo(args) -> int:
     from streams.demo import run_demo
 
     run_demo(get_settings(), seeds=args.seeds or None, keep_running=args.keep_running)
+    return 0
+
+
+def _bench(args) -> int:
+    from streams.bench import BenchError, BenchOptions, run_bench
+
+    options = BenchOptions(corpus=args.corpus, articles=args.articles, workers=args.workers,
+                           partitions=args.partitions, rate=args.rate, latency_seconds=args.latency_seconds,
+                           spacy_batch_size=args.spacy_batch_size, timeout=args.timeout,
+                           keep_topics=args.keep_topics, repeat=args.repeat)
+    try:
+        run_bench(get_settings(), options)
+    except BenchError as error:
+        print(f"newswire bench: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _eval(args) -> int:
+    from streams.eval import GoldError, format_report, run_eval
+    from streams.eval.baseline import BaselineUnavailable
+    from streams.eval.matching import Errors
+    from streams.nlp import load_pipeline
+
+    errors = {"ours": Errors(), "baseline": Errors()} if args.errors else None
+    try:
+        report = run_eval(args.gold, load_pipeline(get_settings().model), corpus=args.corpus,
+                          with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
+                          errors=errors)
+    except (GoldError, BaselineUnavailable) as error:
+        print(f"newswire eval: {error}", file=sys.stderr)
+        return 2
+    if errors is not None:
+        with open(args.errors, "w", encoding="utf-8") as out:
+            for system, found in errors.items():
+                for item in found.items:
+                    out.write(json.dumps({"system": system, **item}, ensure_ascii=False) + "\n")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(format_report(report))
     return 0
 
 
@@ -122,10 +178,52 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--timeout", type=float, default=90)
     broker.set_defaults(run=_broker)
 
+    countries = commands.add_parser("countries", help="country mentions from the workers' tables (top N, or one country)")
+    countries.add_argument("country", nargs="?", help="an ISO 3166-1 alpha-2 code: that country's windows")
+    countries.add_argument("--window", choices=["all", "1h", "1d"], default="all",
+                           help="all-time totals (default) or the hourly / daily window holding --at")
+    countries.add_argument("--at", help="a time in the window, RFC 3339 (default: now)")
+    countries.add_argument("--limit", type=int, default=20, help="how many countries; 0 for all (default 20)")
+    countries.add_argument("--url", help="a worker's HTTP address (default: http://NEWSWIRE_WEB_HOST:NEWSWIRE_WEB_PORT)")
+    countries.add_argument("--json", action="store_true", help="print the worker's JSON answer")
+    countries.set_defaults(run=_countries)
+
     demo = commands.add_parser("demo", help="broker + worker + seed articles, events and counts printed")
     demo.add_argument("seeds", nargs="*", help="article files or folders (default: seeds/)")
     demo.add_argument("--keep-running", action="store_true", help="leave broker and worker running until Ctrl-C")
     demo.set_defaults(run=_demo)
+
+    bench = commands.add_parser("bench", help="end-to-end throughput, latency and memory through Kafka, next to bare spaCy")
+    bench.add_argument("--corpus", type=Path, default=None,
+                       help="JSONL articles (default: ../shared/corpus/bbc-news.jsonl when present)")
+    bench.add_argument("--articles", "-n", type=int, default=400, help="articles per run (default 400)")
+    bench.add_argument("--workers", "-w", type=int, default=2, help="measure 1..W workers (default 2)")
+    bench.add_argument("--partitions", type=int, default=None,
+                       help="partitions of the fresh topics (default: max(NEWSWIRE_TOPIC_PARTITIONS, W))")
+    bench.add_argument("--rate", type=float, default=None,
+                       help="articles/s of the latency run (default: half the best end-to-end throughput)")
+    bench.add_argument("--latency-seconds", type=float, default=30,
+                       help="length of the paced latency run, seconds (0: skip it; default 30)")
+    bench.add_argument("--spacy-batch-size", type=int, default=None,
+                       help="nlp.pipe batch size of the bare-spaCy runs (default: the model's own)")
+    bench.add_argument("--repeat", type=int, default=1,
+                       help="run each throughput measurement N times and keep the best (a noisy machine only slows)")
+    bench.add_argument("--timeout", type=float, default=3600, help="longest wait for one run to drain, seconds")
+    bench.add_argument("--keep-topics", action="store_true", help="keep the runs' topics and groups (default: deleted)")
+    bench.set_defaults(run=_bench)
+
+    evaluate = commands.add_parser("eval", help="precision/recall of quotes, speakers, stances and countries on gold files, "
+                                                "next to a textacy + country_converter baseline")
+    evaluate.add_argument("gold", nargs="+", type=Path, help="gold JSONL files (GUIDELINE format or PolNeAR)")
+    evaluate.add_argument("--corpus", type=Path, default=None,
+                          help="JSONL corpus that gold records without text refer to "
+                               "(default: ../shared/corpus/bbc-news.jsonl next to the project)")
+    evaluate.add_argument("--no-baseline", action="store_true", help="only our extraction")
+    evaluate.add_argument("--limit", type=int, default=None, help="first N articles of each file")
+    evaluate.add_argument("--batch-size", type=int, default=16, help="nlp.pipe batch size (default 16)")
+    evaluate.add_argument("--errors", metavar="FILE", help="write every miss, spurious item and wrong speaker here (JSONL)")
+    evaluate.add_argument("--json", action="store_true", help="print only the JSON report")
+    evaluate.set_defaults(run=_eval)
     return parser
 
 

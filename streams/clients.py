@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
+from streams.security import kafka_python_config, uses_sasl
 from streams.settings import Settings
 
 
@@ -20,6 +21,7 @@ def client_config(settings: Settings) -> dict:
     return {
         "bootstrap_servers": [s.strip() for s in settings.bootstrap_servers.split(",") if s.strip()],
         "bootstrap_timeout_ms": 10_000,  # fail fast with our message rather than after kafka-python's 30 s
+        **kafka_python_config(settings),
     }
 
 
@@ -31,8 +33,10 @@ def _reachable(settings: Settings) -> Iterator[None]:
     except KafkaTimeoutError as error:
         if "bootstrap" not in str(error):
             raise
+        hint = (" (or it refused the SASL credentials: check NEWSWIRE_SASL_USERNAME and NEWSWIRE_SASL_PASSWORD)"
+                if uses_sasl(settings) else "")
         raise KafkaUnavailable(
-            f"no Kafka broker answers at {settings.bootstrap_servers}. Start the local one with "
+            f"no Kafka broker answers at {settings.bootstrap_servers}{hint}. Start the local one with "
             "`newswire broker start`, or set NEWSWIRE_BOOTSTRAP_SERVERS to your cluster."
         ) from None
 
@@ -47,24 +51,30 @@ def consumer(settings: Settings, *topics: str, **overrides) -> KafkaConsumer:
         return KafkaConsumer(*topics, **client_config(settings), **overrides)
 
 
-def ensure_topics(settings: Settings, names: list[str] | None = None, partitions: int | None = None) -> list[str]:
-    """Create the pipeline's topics that do not exist yet; return the names created."""
-    names = names or [settings.topic_articles, *settings.output_topics, settings.topic_dlq]
+def create_missing_topics(settings: Settings, specs: dict[str, dict]) -> list[str]:
+    """Create the topics of `specs` (name -> create_topics options) that do not exist; return their names.
+
+    Waits until the broker lists them: a consumer that subscribes earlier is assigned without them.
+    """
     with _reachable(settings):
         admin = KafkaAdminClient(**client_config(settings))
     try:
-        missing = [name for name in names if name not in set(admin.list_topics())]
-        if not missing:
-            return []
-        spec = {"num_partitions": partitions or settings.topic_partitions,
-                "replication_factor": settings.topic_replication}
-        try:
-            admin.create_topics({name: dict(spec) for name in missing}, wait_for_metadata=True)
-        except TopicAlreadyExistsError:
-            pass  # another process created it first: fine
-        return missing
+        missing = {name: spec for name, spec in specs.items() if name not in set(admin.list_topics())}
+        if missing:
+            try:
+                admin.create_topics(missing, wait_for_metadata=True)
+            except TopicAlreadyExistsError:
+                pass  # another process created it first: fine
+        return sorted(missing)
     finally:
         admin.close()
+
+
+def ensure_topics(settings: Settings, names: list[str] | None = None, partitions: int | None = None) -> list[str]:
+    """Create the pipeline's topics that do not exist yet; return the names created."""
+    names = names or [settings.topic_articles, *settings.output_topics, settings.topic_dlq]
+    spec = {"num_partitions": partitions or settings.topic_partitions, "replication_factor": settings.topic_replication}
+    return create_missing_topics(settings, {name: dict(spec) for name in names})
 
 
 def group_lag(settings: Settings, group_id: str, topic: str) -> dict[int, int]:

@@ -1,8 +1,14 @@
-"""Prometheus metric definitions (names follow Prometheus conventions: base units, `_total`)."""
+"""Prometheus metric definitions (names follow Prometheus conventions: base units, `_total`, bounded labels).
+
+Every label has a bounded set of values: outcomes, topic names, spaCy entity labels, quote kinds,
+stance polarities, ISO 3166-1 country codes (about 250) and partition numbers.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 disable_created_metrics()  # the *_created series only double the scrape size
 
@@ -11,7 +17,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 ARTICLES = Counter(
     "newswire_articles_processed_total",
     "Articles consumed from the input topic, by outcome.",
-    ["outcome"],  # ok | dead_lettered
+    ["outcome"],  # ok | dead_lettered | duplicate
     registry=REGISTRY,
 )
 EVENTS = Counter(
@@ -26,11 +32,85 @@ PROCESSING_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
+LATENCY_SECONDS = Histogram(
+    "newswire_end_to_end_latency_seconds",
+    "From an article's publication to Kafka (its record timestamp) until the broker acknowledged all its events.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+    registry=REGISTRY,
+)
 MODEL_LOAD_SECONDS = Gauge(
     "newswire_model_load_seconds",
     "Time the worker took to load its spaCy model.",
     registry=REGISTRY,
 )
+ENTITIES = Counter(
+    "newswire_entities_extracted_total",
+    "Canonical entities extracted, by label.",
+    ["label"],
+    registry=REGISTRY,
+)
+QUOTES = Counter(
+    "newswire_quotes_extracted_total",
+    "Quotes extracted, by kind.",
+    ["kind"],  # full | partial | indirect
+    registry=REGISTRY,
+)
+STANCES = Counter(
+    "newswire_stances_extracted_total",
+    "Stances extracted, by polarity.",
+    ["polarity"],  # support | oppose
+    registry=REGISTRY,
+)
+COUNTRY_MENTIONS = Counter(
+    "newswire_country_mentions_total",
+    "Country mentions in the articles analysed, by ISO 3166-1 alpha-2 code.",
+    ["country"],
+    registry=REGISTRY,
+)
 
-for outcome in ("ok", "dead_lettered"):
-    ARTICLES.labels(outcome)  # export zeros so rate() works from the first scrape
+
+class ConsumerLag(Collector):
+    """`newswire_consumer_lag_records`: per partition this worker owns, end offset minus committed offset.
+
+    A snapshot replaced whole at each measurement (streams.lag), so partitions given to another worker
+    at a rebalance disappear from this worker's scrape instead of lingering with a stale value.
+    """
+
+    name = "newswire_consumer_lag_records"
+    documentation = "Records not yet processed (end offset minus committed offset), per input partition owned."
+
+    def __init__(self) -> None:
+        self.snapshot: dict[tuple[str, int], int] = {}
+
+    def describe(self):
+        return [GaugeMetricFamily(self.name, self.documentation, labels=["topic", "partition"])]
+
+    def collect(self):
+        family = GaugeMetricFamily(self.name, self.documentation, labels=["topic", "partition"])
+        for (topic, partition), lag in sorted(self.snapshot.items()):
+            family.add_metric([topic, str(partition)], lag)
+        yield family
+
+
+CONSUMER_LAG = ConsumerLag()
+REGISTRY.register(CONSUMER_LAG)
+
+# Export zeros for the known label values, so rate() and the dashboard work from the first scrape.
+for outcome in ("ok", "dead_lettered", "duplicate"):  # duplicate: counted once de-duplication exists
+    ARTICLES.labels(outcome)
+for kind in ("full", "partial", "indirect"):
+    QUOTES.labels(kind)
+for polarity in ("support", "oppose"):
+    STANCES.labels(polarity)
+
+
+def count_analysis(analysis: dict) -> None:
+    """Count what one article's analysis holds (the `newswire analyze` JSON)."""
+    for entity in analysis["entities"]:
+        ENTITIES.labels(entity["label"]).inc()
+    for quote in analysis["quotes"]:
+        QUOTES.labels(quote["kind"]).inc()
+    for stance in analysis["stances"]:
+        STANCES.labels(stance["polarity"]).inc()
+    for country, count in analysis["countries"].items():
+        COUNTRY_MENTIONS.labels(country).inc(count)

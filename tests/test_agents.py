@@ -18,9 +18,9 @@ class Recorder:
         self.name = name
         self.sent: list[dict] = []
 
-    async def send(self, *, key=None, value=None, headers=None, force=False):
+    async def send(self, *, key=None, value=None, headers=None, timestamp=None, force=False):
         assert force, "the agent must send immediately and await delivery itself"
-        self.sent.append({"key": key, "value": value, "headers": dict(headers or [])})
+        self.sent.append({"key": key, "value": value, "headers": dict(headers or []), "timestamp": timestamp})
         done = asyncio.get_running_loop().create_future()
         done.set_result(None)
         return done
