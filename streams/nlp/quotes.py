@@ -1,32 +1,42 @@
 """Direct (and clear indirect) quotes with their speakers, by the rules of GUIDELINE.md.
 
 Finding the quoted spans is plain text work (`find_quoted_spans`): curly and straight double
-quotes, single quotes used as quotation marks, nested marks ignored, and an unclosed quote
-running to the end of its paragraph (or to the next opening mark, the convention for quotes
-that go on over several paragraphs).
+quotes (mixed freely, as writers do), single quotes used as quotation marks (ignored inside
+double quotes), and an unclosed quote running to the end of its paragraph or to the next
+opening mark (the convention for quotes that go on over several paragraphs).
 
 Attributing a span uses the dependency parse, most specific rule first:
-1. a speech verb governing the quote ("said their presence “doesn’t ...”", "urged Moscow to
-   “get out”") or attached to it ("“...,” said Caddell");
-2. a speech verb elsewhere in the quote's sentence; "according to X";
-3. a colon introducing the quote ("Trump said: “...”", "Caddell continued:" + quoted paragraph);
-4. the same speaker as the quote just before when only an attribution or nothing lies between
-   (split quotes, quotes running over paragraphs);
-5. a speaker named in the previous sentence, for a quote that is a sentence of its own.
-The speaker is the subject of the cue verb, resolved by reference.py; None rather than a guess.
-Quoted spans with no attribution that are short or verbless are scare quotes or names: dropped.
+1. speech verbs governing the quote ("said their presence “doesn’t ...”", "urged Moscow to
+   “get out”") or attached to it ("“...,” said Caddell"): the nearest one whose speaker is known,
+   strong cues before weak ones ("Holm said the ad “unmistakably” suggests ..." is Holm's; "He
+   said the valuation would put pressure on X to look at “sweetening”" is his); a claim noun on the
+   way up ("dismissed claims that his policy was “...”") makes it the claim's author's, or nobody's;
+2. "according to X"; a colon introducing the quote ("Trump said: “...”", "Caddell continued:",
+   "Jeffrey M. Jones: “...”", "Clinton released the following statement: “...”"); a dash line
+   ("“...” ― Pamela Padilla"); else the nearest speech verb of the quote's sentence (not one
+   inside another quote);
+3. the same speaker as the quote just before when only its attribution lies between them
+   (“A,” said X, a scholar at Y. “B.”) or nothing at all (quotes running over paragraphs), unless an
+   attribution sentence follows this quote ("“...?” Vitter demanded.");
+4. a speaker named in the previous sentence, for a quote that is a sentence of its own ("X
+   agreed. “...”").
+The speaker is the subject of the cue verb, resolved by reference.py (pronouns through the
+references already made, descriptions, unnamed spokespeople; misparses are patched: the speech
+verb above a conjunct, the name right beside the verb); None rather than a guess.
+Not quotes: Title Case names of things (“Face the Nation”), terms after "so-called", and short
+or verbless spans nobody is said to have said (scare quotes).
 """
 
 from __future__ import annotations
 
-import bisect
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
 from .entities import ArticleEntities, Entity
 from .reference import resolve, subject_of
-from .text import Ranges, paragraph_ranges
+from .text import Ranges, doc_index, paragraph_ranges
 
 SPEECH_VERBS = {
     "say", "tell", "add", "state", "declare", "note", "explain", "write", "insist", "argue", "claim", "warn",
@@ -40,17 +50,21 @@ SPEECH_VERBS = {
     "threaten", "plead", "beg", "advise", "reason", "muse", "scoff", "sigh", "laugh", "cry", "snap", "thank", "apologize", "apologise", "hail", "condemn", "dismiss", "quote", "cite", "decry",
     "welcome", "lambaste", "mock", "assure", "recommend", "order", "instruct", "inform", "sing", "chant", "opine",
     "characterize", "characterise", "refer", "put", "begin", "start", "finish", "end", "go",
+    "affirm", "echo", "point", "shoot", "fire", "interject", "ponder", "speak", "declare", "summarize",
+    "fume", "estimate", "speculate", "rage", "gush", "vent", "marvel", "bristle", "concur", "find",
+    "summarise", "acknowledge", "vow", "insist", "chide", "scold", "rebut", "retort", "lecture", "counsel",
 }
 # Verbs that are cues only when they govern the quote or a colon introduces it ("Caddell
 # continued:", "as Trump went on about “...”"), never as the nearest verb in the sentence.
-WEAK_CUES = {"continue", "begin", "start", "finish", "end", "go", "put", "read", "post", "refer", "agree"}
+WEAK_CUES = {"continue", "begin", "start", "finish", "end", "go", "put", "read", "post", "refer", "agree", "speak",
+             "point", "shoot", "fire", "find", "estimate"}
 COLON_ONLY_CUES = {"begin", "start", "finish", "end"}
 INDIRECT_VERBS = {
     "say", "tell", "announce", "warn", "urge", "deny", "claim", "confirm", "acknowledge", "insist", "argue",
     "add", "note", "explain", "report", "suggest", "admit", "state", "declare", "vow", "promise", "predict",
     "assert", "contend", "maintain", "concede", "stress", "reveal", "allege", "write", "tweet",
 }
-OPENERS_BEFORE = set(" \t\n\r([{—–-/") | {""}
+OPENERS_BEFORE = set(" \t\n\r([{—–-/―,:") | {""}
 DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT = "“", "”", '"'
 SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
 
@@ -61,6 +75,9 @@ class QuotedSpan:
     end: int  # the closing mark (or the end of the paragraph when unclosed)
     open_at: int  # offset of the opening mark
     closed: bool
+
+    def open_at_token(self, inside: Span) -> int:
+        return inside.start if len(inside) else 0
 
 
 @dataclass
@@ -98,7 +115,9 @@ def _is_opener(text: str, i: int, para_start: int) -> bool:
 def _is_closer(text: str, i: int, para_start: int, para_end: int) -> bool:
     before = text[i - 1] if i > para_start else ""
     after = text[i + 1] if i + 1 < para_end else ""
-    return before not in OPENERS_BEFORE and not after.isalnum()
+    # `paranoia,”Clinton said`: after the end of a sentence or clause a mark closes even when the
+    # writer left out the space.
+    return before not in OPENERS_BEFORE and (not after.isalnum() or before in ",.!?;")
 
 
 def _single_quoted(text: str, i: int, para_start: int, para_end: int) -> int | None:
@@ -172,21 +191,21 @@ def _rstrip(text: str, start: int, end: int) -> int:
 # --- attribution ----------------------------------------------------------------------------
 
 class _DocIndex:
-    """Token and sentence lookups by character offset."""
+    """Token and sentence lookups by character offset (a view on the shared `DocIndex`)."""
 
     def __init__(self, doc: Doc):
+        shared = doc_index(doc)
         self.doc = doc
-        self.starts = [t.idx for t in doc]
-        self.sents: list[Span] = list(doc.sents)
-        self.sent_starts = [s.start_char for s in self.sents]
+        self.shared = shared
+        self.starts = shared.starts
+        self.sents: list[Span] = shared.sents
+        self.sent_starts = shared.sent_starts
 
     def tokens(self, start: int, end: int) -> Span:
-        a = bisect.bisect_left(self.starts, start)
-        b = bisect.bisect_left(self.starts, end)
-        return self.doc[a:b]
+        return self.shared.tokens_between(start, end)
 
     def sentence_at(self, offset: int) -> int:
-        return max(0, bisect.bisect_right(self.sent_starts, offset) - 1)
+        return self.shared.sentence_at(offset)
 
 
 def _is_cue(token: Token, strong_only: bool = True, colon: bool = False) -> bool:
@@ -195,6 +214,10 @@ def _is_cue(token: Token, strong_only: bool = True, colon: bool = False) -> bool
         return False
     if lemma == "go":  # only "go on (about)"
         return any(c.dep_ == "prt" and c.lower_ == "on" for c in token.children)
+    if lemma == "point":  # only "point out"
+        return any(c.dep_ == "prt" and c.lower_ == "out" for c in token.children)
+    if lemma in ("shoot", "fire"):  # only "shoot / fire back"
+        return any(c.dep_ in ("prt", "advmod") and c.lower_ == "back" for c in token.children)
     if lemma in COLON_ONLY_CUES:
         return colon
     return not (strong_only and lemma in WEAK_CUES)
@@ -216,41 +239,58 @@ def _has_outside_subject(verb: Token, q: QuotedSpan) -> bool:
     return subject is not None and _outside(subject, q)
 
 
-def _dependency_cue(inside: Span, q: QuotedSpan) -> Token | None:
-    # 1a. A speech verb above the quote: walk up from every token whose head lies outside.
-    best: tuple[int, Token] | None = None
+# Nouns whose content clause reports someone else's words: "dismissed claims that his policy was
+# “moving onto the turf”" quotes the claim's author, not the one who dismisses it.
+CLAIM_NOUNS = {
+    "claim", "allegation", "suggestion", "rumour", "rumor", "speculation", "accusation", "charge",
+    "assertion", "notion", "idea", "criticism", "complaint", "warning", "report",
+}
+
+
+def _dependency_cues(inside: Span, q: QuotedSpan) -> tuple[list[Token], Token | None]:
+    """Speech verbs governing the quote, nearest first, and a claim noun met on the way up.
+
+    1a. Walk up from every token of the quote whose head lies outside it: each speech verb met
+    (within five steps) is a candidate; the walk stops at a claim noun ("claims that ...").
+    1b. A speech verb hanging off the quote ("“...,” said Caddell" parsed as parataxis/ccomp).
+    """
+    found: dict[int, tuple[int, Token]] = {}
+    claim: Token | None = None
     for t in inside:
         node = t
-        for steps in range(1, 6):
+        for steps in range(1, 7):
             head = node.head
             if head is node:
                 break
             node = head
-            if _outside(node, q) and _is_cue(node, strong_only=False) and (
-                    _is_cue(node) or _has_outside_subject(node, q)):
-                if best is None or steps < best[0]:
-                    best = (steps, node)
+            if not _outside(node, q):
+                continue
+            if node.pos_ == "NOUN" and node.lemma_.lower() in CLAIM_NOUNS and node.i < q.open_at_token(inside):
+                claim = claim or node
                 break
-            if node.dep_ == "ROOT" and _outside(node, q):
+            if _is_cue(node, strong_only=False) and (_is_cue(node) or _has_outside_subject(node, q)):
+                if node.i not in found or steps < found[node.i][0]:
+                    found[node.i] = (steps, node)
+            if node.dep_ == "ROOT":
                 break
-    if best:
-        return best[1]
-    # 1b. A speech verb hanging off the quote ("“...,” said Caddell" parsed as parataxis/ccomp).
-    for t in inside:
-        for child in t.children:
-            if _outside(child, q) and _is_cue(child) and child.dep_ in ("parataxis", "ccomp", "conj", "advcl"):
-                return child
-    return None
+    cues = [t for _, t in sorted(found.values(), key=lambda st: (st[0], st[1].i))]
+    if not cues and claim is None:
+        for t in inside:
+            for child in t.children:
+                if _outside(child, q) and _is_cue(child) and child.dep_ in ("parataxis", "ccomp", "conj", "advcl"):
+                    return [child], None
+    return cues, claim
 
 
-def _sentence_cue(index: _DocIndex, q: QuotedSpan) -> Token | None:
-    # 2. A speech verb elsewhere in the sentence(s) the quote sits in, nearest first.
+def _sentence_cue(index: _DocIndex, q: QuotedSpan, quoted: Ranges) -> Token | None:
+    # 2. A speech verb elsewhere in the sentence(s) the quote sits in, nearest first (not one
+    # inside another quote: “..., the FBI concluded ...,” said Cummings. “...”).
     first = index.sentence_at(q.open_at)
     last = index.sentence_at(max(q.end - 1, q.open_at))
     candidates = []
     for s in index.sents[first : last + 1]:
         for t in s:
-            if _outside(t, q) and _is_cue(t, strong_only=True):
+            if _outside(t, q) and not quoted.contains(t.idx) and _is_cue(t, strong_only=True):
                 distance = q.open_at - t.idx if t.idx < q.open_at else t.idx - q.end
                 candidates.append((distance, t.i, t))
     return min(candidates)[2] if candidates else None
@@ -266,12 +306,22 @@ def _according_to(index: _DocIndex, q: QuotedSpan) -> Token | None:
     return None
 
 
-def _colon_cue(text: str, index: _DocIndex, q: QuotedSpan) -> Token | None:
-    # 3. "Trump said: “...”" and "Caddell continued:\n\n“...”".
+def _colon_at(text: str, q: QuotedSpan) -> int | None:
+    """Offset of a colon (or a dash: "embraced the technique -- “I think ...”") introducing the quote."""
     j = q.open_at - 1
     while j >= 0 and text[j].isspace():
         j -= 1
-    if j < 0 or text[j] != ":":
+    if j >= 0 and text[j] == ":":
+        return j
+    if j >= 1 and (text[j] in "—–―" or text[j - 1 : j + 1] == "--"):
+        return j
+    return None
+
+
+def _colon_cue(text: str, index: _DocIndex, q: QuotedSpan) -> Token | None:
+    # 3. "Trump said: “...”" and "Caddell continued:\n\n“...”".
+    j = _colon_at(text, q)
+    if j is None:
         return None
     s = index.sents[index.sentence_at(j)]
     verbs = [t for t in s if t.idx < j and t.pos_ in ("VERB", "AUX") and subject_of(t) is not None]
@@ -279,8 +329,41 @@ def _colon_cue(text: str, index: _DocIndex, q: QuotedSpan) -> Token | None:
     return cues[-1] if cues else None
 
 
+def _colon_speaker(text: str, index: _DocIndex, q: QuotedSpan, entities: ArticleEntities,
+                   quoted: Ranges) -> tuple[Entity, str] | None:
+    """A colon introducing the quote without a speech verb: "Jeffrey M. Jones: “...”", "Here's Clinton
+    in 1992: “...”", "Clinton released the following statement: “...”". The name right before the
+    colon, else the subject of the introducing clause, when it is a named person or body."""
+    j = _colon_at(text, q)
+    if j is None:
+        return None
+    before = index.tokens(max(0, j - 80), j)
+    if len(before) and before[-1].idx + len(before[-1].text) == j:
+        last = before[-1]
+        entity = entities.for_token(last)
+        line_start = text.rfind("\n", 0, j) + 1
+        if entity is not None and entity.label in ("PERSON", "ORG") and j - line_start < 120:
+            return entities.as_actor(entity, last), ":"
+    s = index.sents[index.sentence_at(j)]
+    verbs = [t for t in s if t.idx < j and t.pos_ in ("VERB", "AUX") and not quoted.contains(t.idx)]
+    for verb in reversed(verbs):
+        subject = subject_of(verb)
+        if subject is None or quoted.contains(subject.idx):
+            continue
+        speaker = resolve(subject, entities, quoted)
+        if speaker is not None and speaker.label in ("PERSON", "ORG", "GPE"):
+            return speaker, verb.text
+        break
+    return None
+
+
+_SPLIT_BEFORE = re.compile(r"""[,]\s*[”"]\s*[^.!?“”"]{1,80},\s*$""")
+
+
 def _kind(text: str, q: QuotedSpan, inside: Span) -> str:
     body = text[q.start : q.end].lstrip()
+    if body and body[0].islower() and _SPLIT_BEFORE.search(text[max(0, q.open_at - 100) : q.open_at]):
+        return "full"  # “We will not give up,” she said, “and we will win.”: one sentence, split
     if not body or body[0].islower():
         return "partial"
     j = q.open_at - 1
@@ -296,7 +379,7 @@ def _kind(text: str, q: QuotedSpan, inside: Span) -> str:
 
 def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> list[Quote]:
     """Direct quotes of the body `doc`, ordered by start."""
-    text = doc.text
+    text = doc_index(doc).text
     spans = find_quoted_spans(text, excluded)
     index = _DocIndex(doc)
     quote_ranges = Ranges([(s.open_at, s.end + 1) for s in spans])
@@ -308,40 +391,63 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
             continue  # names of shows, books, operations: “Face the Nation”, “Shark Tank”
         speaker: Entity | None = None
         cue: Token | None = None
+        cue_label: str | None = None
         found = False
-        cue = _dependency_cue(inside, q)
-        if cue is None:
+        loose = False  # cue only found as the nearest speech verb of the sentence
+        cues, claim = _dependency_cues(inside, q)
+        if cues:
+            cue, speaker = _first_speaking(cues, entities, quote_ranges)
+            found = True
+        elif claim is not None:
+            # "dismissed claims that his policy was “moving onto the turf”": the claim's author.
+            owner = _owner(claim)
+            speaker = resolve(owner, entities, quote_ranges) if owner is not None else None
+            cue_label, found = claim.text, True
+        else:
             according = _according_to(index, q)
             if according is not None:
                 speaker = resolve(according, entities, quote_ranges)
-                quote = _make(text, q, inside, speaker, "according to", None, index)
-                quotes.append(quote)
-                previous = (q, quote)
-                continue
-            cue = _colon_cue(text, index, q)
-        loose = False  # cue only found as the nearest speech verb of the sentence
-        if cue is None:
-            cue = _sentence_cue(index, q)
-            loose = cue is not None
-        if cue is not None:
-            speaker = _speaker(cue, entities, quote_ranges)
-            found = True
+                cue_label, found = "according to", True
+            else:
+                cue = _colon_cue(text, index, q)
+                if cue is None:
+                    dashed = _dash_attribution(doc, index, q, entities)
+                    if dashed is not None:
+                        speaker, cue_label, found = dashed, "—", True
+                if cue is None and not found:
+                    introduced = _colon_speaker(text, index, q, entities, quote_ranges)
+                    if introduced is not None:
+                        (speaker, cue_label), found = introduced, True
+                if cue is None and not found:
+                    cue = _sentence_cue(index, q, quote_ranges)
+                    loose = cue is not None
+                if cue is not None:
+                    speaker = _speaker(cue, entities, quote_ranges)
+                    found = True
+        continued = None
         if not found and previous is not None:
             # 4. Split quote or a quote going on after the previous one.
             prev_q, prev_quote = previous
             gap = text[prev_q.end + 1 : q.open_at]
             cue_in_gap = prev_quote.cue_i is not None and prev_q.end < doc[prev_quote.cue_i].idx < q.open_at
-            if (not gap.strip()) or (len(gap) < 80 and cue_in_gap):
-                quote = _make(text, q, inside, prev_quote.speaker, prev_quote.cue,
-                              prev_quote.cue_i, index)
-                quotes.append(quote)
-                previous = (q, quote)
-                continue
+            # “A,” said X, a scholar at Y. “B.”: only the attribution lies between the two quotes.
+            attribution_only = cue_in_gap and len(gap) < 200 and not any(c in gap for c in "“”\"") and not \
+                text[index.sents[index.sentence_at(doc[prev_quote.cue_i].idx)].end_char : q.open_at].strip()
+            if attribution_only or not gap.strip():
+                continued = prev_quote
+            if attribution_only:
+                found = True
         if not found:
             cue = _following_attribution(index, q)
             if cue is not None:
                 speaker = _speaker(cue, entities, quote_ranges)
                 found = True
+                continued = None
+        if continued is not None:
+            quote = _make(text, q, inside, continued.speaker, continued.cue, continued.cue_i, index)
+            quotes.append(quote)
+            previous = (q, quote)
+            continue
         if not found:
             cue = _previous_sentence_cue(text, index, q, inside)
             if cue is not None:
@@ -352,13 +458,84 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
         if not found and _looks_like_scare_quote(inside):
             continue
         short = len([t for t in inside if t.is_alpha]) <= 3
-        if _named_by_reporter(text, q) or speaker is None and short and (cue is None or loose):
+        if _named_by_reporter(text, q) or (speaker is None and short and (cue is None or loose)
+                                           and cue_label is None):
             continue  # “reset”, so-called “special operation”: a term, not someone's words
-        quote = _make(text, q, inside, speaker, _cue_text(cue) if cue is not None else None,
-                      cue.i if cue is not None else None, index)
+        if cue is not None:
+            cue_label = _cue_text(cue)
+        quote = _make(text, q, inside, speaker, cue_label, cue.i if cue is not None else None, index)
         quotes.append(quote)
         previous = (q, quote)
     return quotes
+
+
+def _first_speaking(cues: list[Token], entities: ArticleEntities, quoted: Ranges) -> tuple[Token, Entity | None]:
+    """The cue whose speaker is known, nearest first, strong cues before weak ones: "Brad Holm said
+    that the ad “unmistakably” suggests ..." is Holm's (the ad speaks for nobody); "Straw told MPs
+    the US had agreed to ... after “intensive discussions”" is Straw's."""
+    ordered = [c for c in cues if _is_cue(c)] + [c for c in cues if not _is_cue(c)]
+    fallback: tuple[Token, Entity | None] = (ordered[0], None)
+    for cue in ordered:
+        speaker = _speaker(cue, entities, quoted)
+        if speaker is not None and speaker.label != "NORP":
+            return cue, speaker
+        if speaker is not None and fallback[1] is None:
+            fallback = (cue, speaker)  # "Americans will say “no”": a people is a last resort
+    return fallback
+
+
+def _owner(noun: Token) -> Token | None:
+    """Who a claim belongs to: "Griffin's claims", "claims by Griffin", "claims from the BNP"."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            return child
+        if child.dep_ in ("prep", "agent") and child.lower_ in ("by", "from", "of"):
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    return None
+
+
+DASHES = ("―", "—", "–", "--", "-")
+
+
+def _dash_attribution(doc: Doc, index: _DocIndex, q: QuotedSpan, entities: ArticleEntities) -> Entity | None:
+    """“...” ― Sonya Herridge: a closed quote followed by a dash and a name that ends the line."""
+    if not q.closed:
+        return None
+    text = index.shared.text
+    j = q.end + 1
+    while j < len(text) and text[j] in " \t\u00a0,.":
+        j += 1
+    dash = next((d for d in DASHES if text.startswith(d, j)), None)
+    if dash is None:
+        return None
+    j += len(dash)
+    while j < len(text) and text[j] in " \t\u00a0":
+        j += 1
+    tokens = index.tokens(j, min(len(text), j + 80))
+    name: list[Token] = []
+    for t in tokens:
+        if t.is_space or t.text in (".", ",", ")", ";") or "\n" in t.text_with_ws and name and t.text[:1].isupper():
+            if t.text[:1].isupper() and t.is_alpha:
+                name.append(t)
+            break
+        if not (t.text[:1].isupper() or (t.is_alpha and len(t.text) <= 3 and t.text.lower() in ("de", "da", "van", "von", "del", "la", "le", "bin"))):
+            return None
+        name.append(t)
+        if "\n" in t.whitespace_ or len(name) > 5:
+            break
+    if not name:
+        return None
+    end = name[-1].idx + len(name[-1].text)
+    line_end = text.find("\n", end)
+    rest = text[end : line_end if line_end >= 0 else len(text)].strip()
+    if rest and rest[0] not in ".,;(":
+        return None  # "— Trump says ..." goes on as a sentence: not an attribution line
+    entity = entities.for_token(name[0]) or entities.for_token(name[-1])
+    if entity is not None:
+        return entities.as_actor(entity, name[0])
+    return entities.for_name(name, create=True)
 
 
 def _speaker(cue: Token, entities: ArticleEntities, quoted: Ranges) -> Entity | None:
@@ -366,13 +543,15 @@ def _speaker(cue: Token, entities: ArticleEntities, quoted: Ranges) -> Entity | 
     subject = subject_of(cue)
     if subject is not None and quoted.contains(subject.idx) and not quoted.contains(cue.idx):
         subject = None  # a misparse reached into the quote ("We" of “We will ...,” X said)
+    if subject is not None and subject.ent_type_ in ("DATE", "TIME", "CARDINAL", "ORDINAL"):
+        subject = None  # "Saturday ... Sen. Elizabeth Warren said": the date is no speaker
     if subject is not None:
         speaker = resolve(subject, entities, quoted)
-        if speaker is not None or subject.pos_ != "PROPN" and cue.dep_ != "conj":
+        if speaker is not None or (subject.pos_ != "PROPN" and cue.dep_ not in ("conj", "advcl")):
             return speaker
-    if cue.dep_ == "conj":
-        # "Zakharova said “...” were on ... but declared “...”": the parser hung the second verb
-        # on the quoted clause; the speech verb above it says who speaks.
+    if cue.dep_ in ("conj", "advcl"):
+        # "Zakharova said “...” were on ... but declared “...”", "X said Y could be “messy,” adding":
+        # the parser hung the verb on the reported clause; the speech verb above it says who speaks.
         node = cue.head
         for _ in range(3):
             if _is_cue(node, strong_only=False) and node is not cue:
@@ -388,12 +567,16 @@ def _speaker(cue: Token, entities: ArticleEntities, quoted: Ranges) -> Entity | 
     doc = cue.doc
     for step in (-1, 1):
         i = cue.i + step
-        while 0 <= i < len(doc) and abs(i - cue.i) <= 7:
+        while 0 <= i < len(doc) and abs(i - cue.i) <= 10:
             t = doc[i]
             if quoted.contains(t.idx) or t.is_sent_start and step == 1 or t.pos_ == "VERB" or (
                     t.is_punct and t.text not in (",", ".", "(", ")", "-")):
                 break
             found = entities.for_token(t)
+            if found is not None and t.dep_ in ("dobj", "dative", "pobj") and t.head.i >= cue.i:
+                found = None  # "asking Mr Finegold if ...": the one spoken to
+            if found is not None and t.dep_ in ("compound", "poss", "amod") and t.head.pos_ == "NOUN":
+                found = None  # "Gene Sperling, a top Clinton adviser, said": Clinton only qualifies the adviser
             # A place beside the verb is where it was said ("said in Kentucky"), unless a country.
             if found is not None and (found.label in ("PERSON", "ORG") or found.place_kind == "country"):
                 return entities.as_actor(found, t)
@@ -412,7 +595,9 @@ def _following_attribution(index: _DocIndex, q: QuotedSpan) -> Token | None:
     if not (q.end <= sentence.start_char <= q.end + 3):
         return None
     for t in sentence[:8]:
-        if _is_cue(t) and _outside(t, q):
+        if _is_cue(t, strong_only=False) and _outside(t, q) and _has_outside_subject(t, q):
+            if any(c.dep_ in ("ccomp", "dobj", "xcomp") and not (q.open_at <= c.idx <= q.end) for c in t.children):
+                return None  # "Rubio said he does support ...": a new statement, not this quote's attribution
             return t
     return None
 
@@ -426,6 +611,11 @@ def _previous_sentence_cue(text: str, index: _DocIndex, q: QuotedSpan, inside: S
         return None
     previous = index.sents[k - 1]
     cues = [t for t in previous if _is_cue(t) and t.idx < q.open_at and subject_of(t) is not None]
+    if not cues:
+        # "Iowa State University's Dianne Bystrom agreed. “...”": a weak cue ending its sentence.
+        words = [t for t in previous if not t.is_punct and not t.is_space]
+        if words and _is_cue(words[-1], strong_only=False) and subject_of(words[-1]) is not None:
+            cues = [words[-1]]
     return cues[0] if cues else None
 
 
@@ -482,8 +672,9 @@ def extract_indirect_quotes(doc: Doc, entities: ArticleEntities, excluded: Range
     """
     quoted = Ranges([(q.start, q.end) for q in direct])
     quote_marks = Ranges([(q.start - 1, q.end + 1) for q in direct])
+    index = _DocIndex(doc)  # token.sent walks all sentences on each call; look them up instead
     found: list[Quote] = []
-    for verb in doc:
+    for verb in index.shared.tokens:
         if verb.pos_ != "VERB" or verb.lemma_.lower() not in INDIRECT_VERBS or excluded.contains(verb.idx):
             continue
         if quoted.contains(verb.idx):
@@ -511,6 +702,6 @@ def extract_indirect_quotes(doc: Doc, entities: ArticleEntities, excluded: Range
         speaker = resolve(subject_of(verb), entities, quote_marks)
         if speaker is None:
             continue
-        sentence = verb.sent.text.strip()
-        found.append(Quote(doc.text[start:end], start, end, speaker, verb.text, "indirect", sentence, verb.i))
+        sentence = index.sents[index.sentence_at(verb.idx)].text.strip()
+        found.append(Quote(index.shared.text[start:end], start, end, speaker, verb.text, "indirect", sentence, verb.i))
     return found

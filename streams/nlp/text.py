@@ -6,6 +6,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from spacy.tokens import Doc, Span, Token
+
 # A line that is only credits or rights: "© 2019 Cable News Network", "All rights reserved.",
 # "(Photo: AP)", "Reporting by ...; Editing by ...". Such lines are not part of the story, so
 # nothing in them is counted or extracted. Kept short (< 300 chars) so a story line is never hit.
@@ -62,3 +64,40 @@ def paragraph_ranges(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     ranges.append((pos, len(text)))
     return [(s, e) for s, e in ranges if text[s:e].strip()]
+
+
+class DocIndex:
+    """One parsed field's tokens and sentences, built once and shared by the extractors.
+
+    spaCy makes a new Token object on every access and walks all sentences for each `token.sent`;
+    the extractors each pass over the whole document, so they share these lists instead.
+    """
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.text = doc.text  # Doc.text joins every token again on each access
+        self.tokens: list[Token] = list(doc)
+        self.starts = [t.idx for t in self.tokens]
+        self.sents: list[Span] = list(doc.sents)
+        self.sent_starts = [s.start_char for s in self.sents]
+        self.sent_token_starts = [s.start for s in self.sents]
+
+    def tokens_between(self, start: int, end: int) -> Span:
+        a = bisect.bisect_left(self.starts, start)
+        b = bisect.bisect_left(self.starts, end)
+        return self.doc[a:b]
+
+    def sentence_at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.sent_starts, offset) - 1)
+
+    def sentence_of_token(self, i: int) -> Span:
+        return self.sents[max(0, bisect.bisect_right(self.sent_token_starts, i) - 1)]
+
+
+def doc_index(doc: Doc) -> DocIndex:
+    """The shared index of `doc` (made on first use, kept in the doc's user_data)."""
+    index = doc.user_data.get("newswire.index")
+    if index is None:
+        index = DocIndex(doc)
+        doc.user_data["newswire.index"] = index
+    return index
