@@ -399,3 +399,65 @@ def test_count_countries_orders_by_count_then_code():
     counts, by_code = count_countries(ms)
     assert list(counts.items()) == [("FR", 2), ("AT", 1), ("US", 1)]
     assert [m["start"] for m in by_code["FR"]] == [1, 2]
+
+
+# --- newswire_morphology: the attribute_ruler and lemmatizer, memoised ------------------------
+
+MORPHOLOGY_TEXTS = [
+    "There is no doubt, and there are others. Let's go: we're gonna win, y'all, c'mon!",
+    "He ain't here. I told you it was hers. You saw it. Do you think he did? Has she had lunch?",
+    "Russia's Foreign Ministry spokeswoman Maria Zakharova said the U.S. “wants to topple” Maduro.\n\n"
+    "The ministers were meeting in Brussels,  where   she urged them to withdraw.  \n",
+    "Talks broke down. But the bank's chairman, who had been saying that rates would rise, declined.",
+]
+
+
+def _reference_pipeline():
+    import spacy
+
+    from streams.nlp.pipeline import DEFAULT_MODEL
+
+    return spacy.load(DEFAULT_MODEL)  # attribute_ruler and lemmatizer as the model ships them
+
+
+def test_morphology_component_replaces_ruler_and_lemmatizer(nlp):
+    assert "newswire_morphology" in nlp.pipe_names
+    assert "attribute_ruler" not in nlp.pipe_names and "lemmatizer" not in nlp.pipe_names
+    assert {"attribute_ruler", "lemmatizer"} <= set(nlp.disabled)  # kept as the source of the rules
+    # Adding it again is a no-op.
+    from streams.nlp.pipeline import prepare_pipeline
+    assert prepare_pipeline(nlp).pipe_names == nlp.pipe_names
+
+
+def test_morphology_gives_the_same_annotation_as_the_model(nlp):
+    """Tag, POS, morphology, lemma and dependency label, token for token, twice (cold and warm
+    table), including the ruler's multi-token patterns ("there is", "let's", "gon na", "ai n't")."""
+    reference = _reference_pipeline()
+    expected = [[(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+                for doc in reference.pipe(MORPHOLOGY_TEXTS)]
+    for _ in range(2):
+        got = [[(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+               for doc in nlp.pipe(MORPHOLOGY_TEXTS)]
+        assert got == expected
+    lemmas = {t.text: t.lemma_ for t in nlp("She urged them and was saying it.")}
+    assert lemmas["urged"] == "urge" and lemmas["saying"] == "say" and lemmas["was"] == "be"
+
+
+def test_analysis_equals_the_one_over_the_models_own_components(nlp):
+    """The extraction over our pipeline is exactly the one over the model's components."""
+    from streams.nlp.pipeline import NEWLINE_COMPONENT
+
+    reference = _reference_pipeline()
+    reference.add_pipe(NEWLINE_COMPONENT, before="parser")
+    text = SEED.read_text(encoding="utf-8")
+    ours = analyze_article({"id": "seed", "text": text}, nlp)
+    body = next(iter(reference.pipe([text])))
+    from streams.nlp import analyze_doc
+    assert analyze_doc(body, None, article_id="seed") == ours
+
+
+def test_newline_rule_starts_sentences_after_paragraph_ends(nlp):
+    doc = nlp("“We will not go,” he said.\nThe talks ended\nin Paris on Monday.\n\nlater, nothing")
+    starts = [t.text for t in doc if t.is_sent_start]
+    assert "The" in starts and "later" in starts
+    assert "in" not in starts  # a hard-wrapped sentence goes on over a single line break

@@ -1,0 +1,101 @@
+"""`newswire_morphology`: the model's attribute_ruler and rule lemmatizer, memoised per word.
+
+The two components set POS, morphology and lemma token by token in Python (a Matcher match,
+a Span and an attribute write per token for the ruler; a token walk for the lemmatizer): about
+a sixth of en_core_web_sm's time. Yet what they give a token depends only on its form, its tag
+and its dependency label, apart from the ruler's few multi-token patterns ("gon na", "there
+is"). So this component looks each (form, tag, dependency) up in a table, filled on first sight
+by running the real ruler and lemmatizer on a one-token scratch Doc, and writes the whole Doc
+with one `Doc.from_array`. Tokens a multi-token pattern matches are done one by one with the
+ruler's own rules, in the ruler's order. The result is the same annotation, checked token for
+token against the two components (tests/test_nlp.py).
+"""
+
+from __future__ import annotations
+
+import numpy
+from spacy.attrs import DEP, LEMMA, MORPH, ORTH, POS, TAG
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+from spacy.tokens._retokenize import set_token_attrs
+
+MORPHOLOGY_COMPONENT = "newswire_morphology"
+_OUT = [TAG, POS, MORPH, LEMMA, DEP]
+_MAX_CACHE = 500_000  # (form, tag, dep) keys; cleared when full so a long-running worker stays bounded
+
+
+class Morphology:
+    """Stands in for `attribute_ruler` followed by `lemmatizer` (rule mode), which stay in the
+    pipeline, disabled, as the source of the rules."""
+
+    def __init__(self, ruler, lemmatizer) -> None:
+        self.ruler = ruler
+        self.lemmatizer = lemmatizer
+        self.vocab = ruler.vocab
+        self._cache: dict[tuple[int, int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._multi = Matcher(self.vocab)
+        for key in range(len(ruler.attrs)):
+            found = ruler.matcher.get(str(key))
+            if found is None:
+                continue
+            patterns = [p for p in found[1] if len(p) > 1]
+            if patterns:
+                self._multi.add(str(key), patterns)
+
+    def _entry(self, orth: int, tag: int, dep: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(tag, pos, morph, lemma, dep) the ruler and lemmatizer give a lone token, and the ids
+        of the ruler's patterns that matched it."""
+        scratch = Doc(self.vocab, words=[self.vocab.strings[orth]], spaces=[False])
+        token = scratch[0]
+        token.tag = tag
+        if dep:
+            token.dep = dep
+        matches = self.ruler.match(scratch)
+        self.ruler.set_annotations(scratch, matches)
+        if token.lemma == 0:
+            token.lemma_ = self.lemmatizer.lemmatize(token)[0]
+        return (token.tag, token.pos, token.morph.key, token.lemma, token.dep), tuple(m[0] for m in matches)
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if n == 0:
+            return doc
+        if len(self._cache) > _MAX_CACHE:
+            self._cache.clear()
+        keys = doc.to_array([ORTH, TAG, DEP])
+        cache = self._cache
+        entries = []
+        for orth, tag, dep in keys.tolist():
+            key = (orth, tag, dep)
+            entry = cache.get(key)
+            if entry is None:
+                entry = cache[key] = self._entry(orth, tag, dep)
+            entries.append(entry)
+        values = numpy.array([e[0] for e in entries], dtype="uint64")
+        multi = self._multi(doc, allow_missing=True) if len(self._multi) else []
+        by_token: dict[int, list[int]] = {}
+        for match_id, start, end in multi:
+            attr_id = int(self.vocab.strings[match_id])
+            i = start + self.ruler.indices[attr_id]
+            if start <= i < end:
+                by_token.setdefault(i, []).append(attr_id)
+        for i in by_token:  # left as the tagger and parser gave them; done one by one below
+            values[i] = (keys[i, 1], 0, 0, 0, keys[i, 2])
+        doc.from_array(_OUT, values)
+        for i, extra in by_token.items():
+            token = doc[i]
+            for attr_id in sorted(set(entries[i][1]) | set(extra)):
+                set_token_attrs(token, self.ruler.attrs[attr_id])
+            if token.lemma == 0:
+                token.lemma_ = self.lemmatizer.lemmatize(token)[0]
+        return doc
+
+    def pipe(self, docs, batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+
+@Language.factory(MORPHOLOGY_COMPONENT, default_config={"ruler": "attribute_ruler", "lemmatizer": "lemmatizer"})
+def make_morphology(nlp: Language, name: str, ruler: str, lemmatizer: str) -> Morphology:
+    return Morphology(nlp.get_pipe(ruler), nlp.get_pipe(lemmatizer))
