@@ -1,18 +1,23 @@
 """consume → validate → analyze → emit → count, and dead-letter what cannot be analysed.
 
 `process_articles` takes batches (spaCy is fastest with `nlp.pipe`), runs the NLP in a worker thread so
-the event loop keeps heart-beating, waits until every event of the batch is acknowledged by the broker,
-and only then lets Faust acknowledge the input offsets: nothing is committed before its work is done.
+the event loop keeps heart-beating, and emits each input partition's share of the batch in one Kafka
+transaction with that partition's offset (streams.transactions): the events of an article, its dead letter
+or its duplicate mark are committed together with its offset, exactly once. A re-published article (an id
+seen before in its partition, within `dedup_horizon_hours`) is counted as `duplicate`, not analysed again.
 
-`count_country_mentions` reads the country-mention events back (keyed by ISO code, so co-partitioned with
-the tables) and adds them to the all-time, hourly and daily tables.
+`count_country_mentions` reads the country-mention events back (`read_committed`; keyed by ISO code, so
+co-partitioned with the tables) and adds them to the all-time, hourly and daily tables. Each table value
+carries the next input offset to apply, so a replayed event (after a crash) is not counted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from streams import metrics
@@ -21,7 +26,8 @@ from streams.app import (app, articles_topic, country_daily, country_hourly, cou
 from streams.events import events_for
 from streams.intake import Article, RejectedArticle, dead_letter_headers, parse_article
 from streams.nlp import analyze_articles, load_pipeline
-from streams.tables import ISO_CODE, article_time
+from streams.tables import ISO_CODE, add_mentions, article_time
+from streams.transactions import ArticleTransactions, Outgoing, Work
 
 log = logging.getLogger(__name__)
 
@@ -33,76 +39,174 @@ async def _in_nlp_thread(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(_nlp_thread, fn, *args)
 
 
-async def _dead_letter(event, error: Exception) -> asyncio.Future:
-    message = event.message
+def new_transactions() -> ArticleTransactions:
+    """The agent's transactions (the agent tests put an in-memory stand-in here)."""
+    return ArticleTransactions(settings, app.conf.id, owns=lambda tp: tp in app.consumer.assignment(),
+                               seek=app.consumer.seek)
+
+
+_transactions: ArticleTransactions | None = None
+
+
+@app.on_partitions_revoked.connect
+async def _release_revoked(sender=None, revoked=(), **kwargs) -> None:
+    # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
+    ours = [tp for tp in revoked if tp.topic == articles_topic.get_topic_name()]
+    if ours:
+        log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
+        metrics.PARTITIONS_REVOKED.inc(len(ours))
+    if _transactions is not None:
+        await _transactions.release(ours)
+
+
+def _dead_letter(message, error: Exception) -> Outgoing:
     log.warning("dead-lettering %s[%s]@%s: %s: %s", message.topic, message.partition, message.offset,
                 getattr(error, "reason", type(error).__name__), error)
-    metrics.ARTICLES.labels("dead_lettered").inc()
-    return await dead_letter_topic.send(
-        key=message.key,
-        value=message.value,
-        headers=dead_letter_headers(error, message.topic, message.partition, message.offset, settings.app_id),
-        force=True,
-    )
+    headers = dead_letter_headers(error, message.topic, message.partition, message.offset, settings.app_id)
+    return Outgoing(dead_letter_topic.get_topic_name(), message.key, message.value, message.timestamp, headers)
 
 
-async def _emit(analysis: dict, article: Article, timestamp: float | None) -> list[asyncio.Future]:
-    pending = []
-    for event in events_for(analysis, published_at=article.published_at):
-        topic = output_topics[event.kind]
-        # Events keep the article record's timestamp (as Kafka Streams does): the tables' fallback event time.
-        pending.append(await topic.send(key=event.key.encode("utf-8"), value=event.value, timestamp=timestamp,
-                                        force=True))
-        metrics.EVENTS.labels(topic.get_topic_name()).inc()
-    metrics.count_analysis(analysis)
-    return pending
+def _events(analysis: dict, article: Article, timestamp: float | None) -> list[Outgoing]:
+    # Events keep the article record's timestamp (as Kafka Streams does): the tables' fallback event time.
+    return [Outgoing(output_topics[event.kind].get_topic_name(), event.key.encode("utf-8"),
+                     json.dumps(event.value, ensure_ascii=False).encode("utf-8"), timestamp)
+            for event in events_for(analysis, published_at=article.published_at)]
+
+
+def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
+    """Per article: (analysis, its encoded events), or the exception that is its dead-letter reason.
+
+    Runs in the NLP thread, encoding included: the event loop stays free for the consumer and the web views.
+    """
+    try:
+        analyses = analyze_articles([article.as_dict() for article, _ in items], nlp, settings.batch_size)
+    except Exception:
+        # One bad article must not sink its batch: retry one by one, dead-letter the failures.
+        log.exception("batch analysis failed; retrying its %d articles one by one", len(items))
+        analyses = []
+        for article, _ in items:
+            try:
+                analyses.extend(analyze_articles([article.as_dict()], nlp, 1))
+            except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
+                analyses.append(error)
+    return [analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
+            for (article, timestamp), analysis in zip(items, analyses)]
 
 
 @app.agent(articles_topic)
 async def process_articles(stream):
+    global _transactions
     started = time.perf_counter()
     nlp = await _in_nlp_thread(load_pipeline, settings.model)
+    nlp.max_length = max(nlp.max_length, settings.max_text_chars + 1)
     metrics.MODEL_LOAD_SECONDS.set(time.perf_counter() - started)
     log.info("model %s loaded in %.1f s", settings.model, time.perf_counter() - started)
+    _transactions = transactions = new_transactions()
+    try:
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
+            # Committed before the next batch is taken: Faust's rebalance waits for the batch it handed out.
+            started = time.perf_counter()
+            await _commit(await _prepare(batch, transactions, nlp), transactions, started)
+    finally:
+        _transactions = None
+        await transactions.close()
 
-    async for batch in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
-        batch_started = time.perf_counter()
-        pending: list[asyncio.Future] = []
-        accepted: list[tuple[object, Article]] = []
-        published: list[float] = []  # record timestamps of the articles analysed, for the latency histogram
-        for event in batch:
+
+async def _prepare(batch, transactions, nlp) -> dict[object, list[Work]]:
+    """The batch's work per input partition: dead letters, duplicates, and analysed articles' events."""
+    by_partition: dict[object, list] = defaultdict(list)
+    for event in batch:
+        by_partition[event.message.tp].append(event.message)
+
+    work: dict[object, list[Work]] = {}
+    to_analyse: list[tuple[Work, Article, object]] = []
+    for tp, messages in by_partition.items():
+        if not transactions.owns(tp):
+            continue  # revoked meanwhile: its new owner resumes from the committed offset
+        state = await transactions.state(tp)
+        messages = await _in_order(tp, messages, state, transactions)
+        if not messages:
+            continue
+        work[tp] = []
+        for message in messages:
+            item = Work(message.offset, [], timestamp=message.timestamp)
+            work[tp].append(item)
             try:
-                accepted.append((event, parse_article(event.message.value, event.message.key,
-                                                      settings.max_article_bytes)))
+                article = parse_article(message.value, message.key, settings.max_article_bytes,
+                                        settings.max_text_chars)
             except RejectedArticle as error:
-                pending.append(await _dead_letter(event, error))
-        if accepted:
-            articles = [article.as_dict() for _, article in accepted]
-            try:
-                analyses = await _in_nlp_thread(analyze_articles, articles, nlp, settings.batch_size)
-            except Exception:
-                # One bad article must not sink its batch: retry one by one, dead-letter the failures.
-                log.exception("batch analysis failed; retrying its %d articles one by one", len(articles))
-                analyses = []
-                for event, article in accepted:
-                    try:
-                        analyses.extend(await _in_nlp_thread(analyze_articles, [article.as_dict()], nlp, 1))
-                    except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
-                        analyses.append(error)
-            for (event, article), analysis in zip(accepted, analyses):
-                if isinstance(analysis, Exception):
-                    pending.append(await _dead_letter(event, analysis))
-                    continue
-                pending.extend(await _emit(analysis, article, event.message.timestamp))
-                metrics.ARTICLES.labels("ok").inc()
-                published.append(event.message.timestamp)
-        # Wait for the broker to acknowledge every event before the batch's input offsets are acked.
-        await asyncio.gather(*pending)
-        metrics.PROCESSING_SECONDS.observe(time.perf_counter() - batch_started)
-        emitted = time.time()
-        for timestamp in published:
-            if timestamp and timestamp > 0:
-                metrics.LATENCY_SECONDS.observe(max(0.0, emitted - timestamp))
+                item.outcome, item.records = "dead_lettered", [_dead_letter(message, error)]
+                continue
+            at = message.timestamp or time.time()
+            if transactions.is_republished(state, article.id, message.offset, at):
+                log.info("article %r re-published at %s[%s]@%s: counted as a duplicate, not analysed again",
+                         article.id, message.topic, message.partition, message.offset)
+                item.outcome = "duplicate"
+                continue
+            item.seen = (article.id, (message.offset, at))
+            state.seen[article.id] = (message.offset, at)  # a failed commit re-reads the state from Kafka
+            to_analyse.append((item, article, message))
+
+    if to_analyse:
+        results = await _in_nlp_thread(_analyse_batch, [(a, m.timestamp) for _, a, m in to_analyse], nlp)
+        for (item, _, message), result in zip(to_analyse, results):
+            if isinstance(result, Exception):
+                item.outcome, item.records = "dead_lettered", [_dead_letter(message, result)]
+            else:
+                item.analysis, item.records = result
+    return work
+
+
+REWIND_WAIT_S = 30.0
+
+
+async def _in_order(tp, messages: list, state, transactions) -> list:
+    """The messages of `tp` to process now: from the committed offset on, without a hole.
+
+    Faust may hand out records past the committed offset after a restart or a rebalance (buffers filled
+    before its seek): committing past records never processed would lose them. Records below the
+    committed offset were done already. At a hole that holds records (not only transaction markers or
+    records deleted by retention), the consumer re-reads from it; what arrives meanwhile is dropped.
+    """
+    expected = state.next_offset
+    if expected is None:
+        return messages
+    run = []
+    for message in messages:
+        if message.offset < expected:
+            continue  # delivered again after a crash or a failed commit: already done
+        if message.offset > expected:
+            if not run and state.rewound_at and time.monotonic() - state.rewound_at < REWIND_WAIT_S:
+                return []  # still waiting for the re-read
+            if not await transactions.records_between(tp, expected, message.offset):
+                run.append(message)
+                expected = message.offset + 1
+                continue
+            log.warning("%s[%d]: offset %d came before %d: re-reading from %d", tp.topic, tp.partition,
+                        message.offset, expected, expected)
+            state.rewound_at = time.monotonic()
+            await transactions.rewind(tp, expected)
+            return run
+        run.append(message)
+        expected = message.offset + 1
+    state.rewound_at = None
+    return run
+
+
+async def _commit(work: dict[object, list[Work]], transactions, started: float) -> None:
+    committed = [await transactions.commit(tp, items) for tp, items in work.items() if items]
+    # Counted once committed: what a subscriber sees.
+    metrics.PROCESSING_SECONDS.observe(time.perf_counter() - started)
+    now = time.time()
+    for items in committed:
+        for item in items:
+            metrics.ARTICLES.labels(item.outcome).inc()
+            for record in item.records:
+                metrics.EVENTS.labels(record.topic).inc()
+            if item.analysis is not None:
+                metrics.count_analysis(item.analysis)
+                if item.timestamp and item.timestamp > 0:
+                    metrics.LATENCY_SECONDS.observe(max(0.0, now - item.timestamp))
 
 
 def _stale(windowed, when: float) -> bool:
@@ -113,19 +217,29 @@ def _stale(windowed, when: float) -> bool:
 
 @app.agent(country_mentions_topic)
 async def count_country_mentions(stream):
-    # The next issue (exactly-once) de-duplicates here, on value["event_id"], before the tables change.
     async for event in stream.events():
-        value = event.value
-        country = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else str(event.key)
-        count = value.get("count") if isinstance(value, dict) else None
-        if not ISO_CODE.match(country) or not isinstance(count, int) or count < 1 or value.get("country") != country:
-            log.warning("skipping %s[%s]@%s: not a country-mention event keyed by its ISO code",
-                        event.message.topic, event.message.partition, event.message.offset)
-            continue
-        country_totals[country.encode("ascii")] += count
-        when = article_time(value, event.message.timestamp)
-        if when is None:
-            continue  # no time at all: counted all-time only
-        for windowed in (country_hourly, country_daily):
-            if not _stale(windowed, when):
-                windowed[country] += count
+        _count(event)
+
+
+def _count(event) -> None:
+    """Add one country-mention event to the tables, once per table value (see streams.tables.add_mentions)."""
+    value = event.value
+    country = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else str(event.key)
+    count = value.get("count") if isinstance(value, dict) else None
+    if not ISO_CODE.match(country) or not isinstance(count, int) or count < 1 or value.get("country") != country:
+        log.warning("skipping %s[%s]@%s: not a country-mention event keyed by its ISO code",
+                    event.message.topic, event.message.partition, event.message.offset)
+        return
+    offset = event.message.offset
+    key = country.encode("ascii")
+    current = country_totals[key]
+    # A replayed event is skipped, but its value written again: the changelog then surely holds it.
+    country_totals[key] = add_mentions(current, count, offset) or current
+    when = article_time(value, event.message.timestamp)
+    if when is None:
+        return  # no time at all: counted all-time only
+    for windowed in (country_hourly, country_daily):
+        if not _stale(windowed, when):
+            table = windowed.table  # the value of the event's own window (`current()` would read now's)
+            current = table.get((country, table.window.ranges(when)[0]))
+            windowed[country] = add_mentions(current, count, offset) or current

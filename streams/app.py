@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import faust
-
 from streams.security import faust_credentials
 from streams.settings import get_settings
 from streams.tables import event_time
+from streams.transport import NewswireApp
 
 settings = get_settings()
 
@@ -20,8 +19,11 @@ def _broker_urls(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
 
 
-app = faust.App(
+app = NewswireApp(
     settings.app_id,
+    # Exactly-once (streams.transactions): the offsets of news.articles commit in the transactions that emit
+    # the articles' events; Faust commits the rest (the tables' input) after flushing their changelogs.
+    transactional_topics=frozenset({settings.topic_articles}),
     broker=_broker_urls(settings.bootstrap_servers),
     broker_credentials=faust_credentials(settings),  # TLS / SASL, same settings as the CLI clients
     store=settings.store,
@@ -33,6 +35,14 @@ app = faust.App(
     # The URL the other workers route table queries to (Faust shares it at each rebalance).
     canonical_url=settings.web_url or f"http://{settings.web_host}:{settings.web_port}",
     broker_session_timeout=settings.session_timeout_s,
+    # No standby copies: a partition that moves is rebuilt from its changelog (a few hundred keys: instant),
+    # never promoted from a standby that may lag behind its changelog.
+    table_standby_replicas=0,
+    # The longest batch (the largest allowed article) must not get the worker thrown out of its group.
+    broker_max_poll_interval=settings.processing_timeout_s,
+    # Records up to the article size limit must pass through (input, dead letters): room for headers too.
+    producer_max_request_size=settings.max_article_bytes + (1 << 20),
+    consumer_max_fetch_size=settings.max_article_bytes + (1 << 20),
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=settings.topic_replication,
     autodiscover=["streams.changelogs", "streams.agents", "streams.views", "streams.lag"],
@@ -59,17 +69,19 @@ _small_store = {"write_buffer_size": 4 << 20, "block_cache_size": 16 << 20}  # ~
 
 # key_type=bytes: keys are serialized raw, exactly like the topic's keys, so Faust's router hashes
 # "VE" to the same partition as the records keyed "VE" (a JSON key would hash differently).
+# Values are [mentions, next offset of news.country-mentions to apply] (streams.tables.add_mentions): one
+# changelog record holds a count and the mark that makes replaying its input harmless.
 country_totals = app.Table(
-    "country-mentions-total", default=int, key_type=bytes, value_type=int, options=dict(_small_store),
+    "country-mentions-total", default=list, key_type=bytes, options=dict(_small_store),
     help="All-time country mentions, by ISO 3166-1 alpha-2 code.",
 )
 # Event time: the article's published_at, else the record's timestamp (when the article was published
 # to Kafka). Windows start on the hour / at 00:00 UTC; Faust drops them `expires` after their end.
 country_hourly = app.Table(
-    "country-mentions-1h", default=int, key_type=str, value_type=int, options=dict(_small_store),
+    "country-mentions-1h", default=list, key_type=str, options=dict(_small_store),
     help="Country mentions per hour of event time.",
 ).tumbling(timedelta(hours=1), expires=timedelta(hours=settings.hourly_retention_hours)).relative_to(event_time)
 country_daily = app.Table(
-    "country-mentions-1d", default=int, key_type=str, value_type=int, options=dict(_small_store),
+    "country-mentions-1d", default=list, key_type=str, options=dict(_small_store),
     help="Country mentions per day of event time.",
 ).tumbling(timedelta(days=1), expires=timedelta(days=settings.daily_retention_days)).relative_to(event_time)

@@ -4,7 +4,8 @@ One run measures, on the same articles of a JSONL corpus:
 
 * bare spaCy `nlp.pipe` over the articles' texts (titles and bodies, as the worker parses them),
   in the bench process: (a) the full model pipeline as shipped, (b) the pipeline our extractor runs
-  (`load_pipeline(settings.model)`: the components it keeps enabled, plus ours), (c) the full
+  (`load_pipeline(settings.model)`: the components it keeps enabled, plus ours: the newline
+  sentence rule, and `newswire_morphology` in place of attribute_ruler + lemmatizer), (c) the full
   pipeline in 2 processes (each loads the model first; the clock runs from a common start signal
   until both have parsed their half);
 * the system end to end for 1..W workers (`WorkerProcess`es, one app id): fresh topics per phase,
@@ -34,7 +35,6 @@ import math
 import multiprocessing as mp
 import os
 import queue
-import socket
 import sys
 import time
 import uuid
@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from streams.settings import PROJECT_ROOT, Settings
+from streams.broker import free_port
+from streams.settings import SHARED_CORPUS, Settings
 
-DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "bbc-news.jsonl"
+DEFAULT_CORPUS = SHARED_CORPUS
 DEFAULT_ARTICLES = 400
 DEFAULT_WORKERS = 2
 DEFAULT_LATENCY_SECONDS = 30.0
@@ -211,12 +212,6 @@ def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # -- bare spaCy ----------------------------------------------------------------------------
 
 
@@ -308,15 +303,6 @@ def phase_settings(base: Settings, prefix: str, partitions: int) -> Settings:
         "topic_dlq": f"{prefix}.articles.dlq",
         "topic_partitions": partitions,
     })
-
-
-def _admin(settings: Settings):
-    from kafka import KafkaAdminClient
-
-    from streams.clients import _reachable, client_config
-
-    with _reachable(settings):
-        return KafkaAdminClient(**client_config(settings))
 
 
 def create_phase_topics(admin, settings: Settings) -> None:
@@ -475,7 +461,7 @@ class WorkerPhase:
         for i in range(workers):
             data_dir = run_dir / prefix / f"worker-{i}"
             data_dir.mkdir(parents=True, exist_ok=True)
-            worker_settings = self.settings.model_copy(update={"web_port": _free_port(), "data_dir": data_dir})
+            worker_settings = self.settings.model_copy(update={"web_port": free_port(), "data_dir": data_dir})
             self.workers.append(WorkerProcess(worker_settings, log_path=run_dir / f"{prefix}-worker-{i}.log"))
         self.admin = None
         self.watch: LagWatch | None = None
@@ -490,9 +476,10 @@ class WorkerPhase:
         return self
 
     def _start(self) -> None:
+        from streams.clients import admin_client
         from streams.worker import WorkerError
 
-        self.admin = _admin(self.settings)
+        self.admin = admin_client(self.settings)
         create_phase_topics(self.admin, self.settings)
         self.say(f"starting {len(self.workers)} worker(s) on {self.settings.topic_partitions} partitions "
                  f"(app id {self.settings.app_id})")

@@ -562,6 +562,13 @@ class LocalBroker:
 # -- helpers --------------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    """A TCP port free on this machine right now (for brokers and workers of tests, bench and soak)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _java_major(version_output: str) -> int | None:
     """17 from 'openjdk version "17.0.15" ...', 8 from 'java version "1.8.0_392"'."""
     match = re.search(r'version "(\d+)(?:\.(\d+))?', version_output)

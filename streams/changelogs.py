@@ -1,4 +1,5 @@
-"""The tables' changelog topics, created (with Faust's settings) before the worker subscribes to them.
+"""The worker's state topics, created before it subscribes: the tables' changelogs (with Faust's settings)
+and the seen-articles topic of streams.transactions.
 
 Faust creates a missing changelog topic itself at start-up and subscribes a moment later. When the broker's
 metadata does not list the new topic yet, the group is assigned without it and stays so until the next
@@ -14,7 +15,8 @@ import sys
 from mode.utils.times import want_seconds
 
 from streams.app import app, settings
-from streams.clients import create_missing_topics
+from streams.clients import consumer, create_missing_topics
+from streams.transactions import seen_topic
 
 
 def changelog_specs(faust_app) -> dict[str, dict]:
@@ -36,9 +38,28 @@ def changelog_specs(faust_app) -> dict[str, dict]:
     return specs
 
 
+def seen_topic_spec(partitions: int) -> dict[str, dict]:
+    """Compacted (one record per article id) and, past the re-publish horizon, deleted."""
+    retention_ms = int(settings.dedup_horizon_hours * 3600 * 1000)
+    return {seen_topic(settings): {
+        "num_partitions": partitions, "replication_factor": settings.topic_replication,
+        "configs": {"cleanup.policy": "compact,delete", "retention.ms": str(retention_ms)},
+    }}
+
+
+def _article_partitions() -> int:
+    """Partitions of news.articles (the seen topic is written partition for partition)."""
+    reader = consumer(settings)
+    try:
+        return len(reader.partitions_for_topic(settings.topic_articles) or ()) or settings.topic_partitions
+    finally:
+        reader.close()
+
+
 @app.on_worker_init.connect
 def create_changelog_topics(sender=None, **kwargs) -> None:
-    created = create_missing_topics(settings, changelog_specs(app))
+    specs = {**changelog_specs(app), **seen_topic_spec(max(settings.topic_partitions, _article_partitions()))}
+    created = create_missing_topics(settings, specs)
     if created:
         # print: Faust has not set up logging yet at this point of the start-up
         print(f"created changelog topics: {', '.join(created)}", file=sys.stderr, flush=True)

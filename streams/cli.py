@@ -147,6 +147,12 @@ def _eval(args) -> int:
     return 0
 
 
+def _soak(args) -> int:
+    from streams.soak import main as soak_main
+
+    return soak_main(get_settings(), args.minutes, seed=args.seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswire", description="News articles in, explainable events out, on Kafka.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", metavar="FILE", help="write every miss, spurious item and wrong speaker here (JSONL)")
     evaluate.add_argument("--json", action="store_true", help="print only the JSON report")
     evaluate.set_defaults(run=_eval)
+
+    soak = commands.add_parser("soak", help="publish load while injecting faults at random; print lost and duplicated")
+    soak.add_argument("--minutes", type=float, default=10.0, help="how long to publish and inject faults")
+    soak.add_argument("--seed", type=int, default=None, help="random seed (fault kinds and timing)")
+    soak.set_defaults(run=_soak)
     return parser
 
 

@@ -51,13 +51,17 @@ def consumer(settings: Settings, *topics: str, **overrides) -> KafkaConsumer:
         return KafkaConsumer(*topics, **client_config(settings), **overrides)
 
 
+def admin_client(settings: Settings) -> KafkaAdminClient:
+    with _reachable(settings):
+        return KafkaAdminClient(**client_config(settings))
+
+
 def create_missing_topics(settings: Settings, specs: dict[str, dict]) -> list[str]:
     """Create the topics of `specs` (name -> create_topics options) that do not exist; return their names.
 
     Waits until the broker lists them: a consumer that subscribes earlier is assigned without them.
     """
-    with _reachable(settings):
-        admin = KafkaAdminClient(**client_config(settings))
+    admin = admin_client(settings)
     try:
         missing = {name: spec for name, spec in specs.items() if name not in set(admin.list_topics())}
         if missing:
@@ -86,6 +90,34 @@ def group_lag(settings: Settings, group_id: str, topic: str) -> dict[int, int]:
         return {tp.partition: ends[tp] - (reader.committed(tp) or 0) for tp in partitions}
     finally:
         reader.close()
+
+
+def unconsumed(settings: Settings, group_id: str, topic: str) -> int:
+    """Committed records of `topic` after the group's committed offsets.
+
+    Unlike `group_lag` it is exact on a transactional topic, where each transaction's commit marker takes
+    an offset that a consumer committing "last record + 1" (Faust) never passes.
+    """
+    offsets = consumer(settings, group_id=group_id, enable_auto_commit=False)
+    reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed")
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(offsets.partitions_for_topic(topic) or [])]
+        ends = reader.end_offsets(partitions)
+        behind = {tp: offsets.committed(tp) or 0 for tp in partitions}
+        behind = {tp: start for tp, start in behind.items() if start < ends[tp]}
+        if not behind:
+            return 0
+        reader.assign(list(behind))
+        for tp, start in behind.items():
+            reader.seek(tp, start)
+        count, deadline = 0, time.monotonic() + 30
+        while any(reader.position(tp) < ends[tp] for tp in behind) and time.monotonic() < deadline:
+            for tp, records in reader.poll(timeout_ms=200).items():
+                count += sum(1 for record in records if record.offset < ends[tp])
+        return count
+    finally:
+        reader.close()
+        offsets.close()
 
 
 def wait_until_processed(settings: Settings, timeout: float = 120) -> None:

@@ -62,8 +62,11 @@ def _depth_exceeds(raw: str, limit: int) -> bool:
     return False
 
 
-def parse_article(value: bytes | None, key: bytes | None, max_bytes: int) -> Article:
-    """Decode, validate and normalise one record; raise RejectedArticle with the reason."""
+def parse_article(value: bytes | None, key: bytes | None, max_bytes: int, max_chars: int | None = None) -> Article:
+    """Decode, validate and normalise one record; raise RejectedArticle with the reason.
+
+    `max_chars` bounds title + text: the model's time and memory grow with it (spaCy's own guard is 1M).
+    """
     if value is None:
         raise RejectedArticle("EmptyMessage", "the record has no value (tombstone); send an article JSON", "decode")
     if len(value) > max_bytes:
@@ -92,6 +95,13 @@ def parse_article(value: bytes | None, key: bytes | None, max_bytes: int) -> Art
     if key_text and data.get("id") and key_text != data["id"]:
         raise RejectedArticle(
             "KeyMismatch", f"the record key {key_text!r} differs from the article id {data['id']!r}; key it by its id"
+        )
+    length = len(data["text"]) + len(data.get("title") or "")
+    if max_chars is not None and length > max_chars:
+        raise RejectedArticle(
+            "ArticleTooLong",
+            f"title and text are {length} characters, over the limit of {max_chars} (NEWSWIRE_MAX_TEXT_CHARS); "
+            "split the article into parts",
         )
     return Article(
         id=article_id,

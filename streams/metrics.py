@@ -38,6 +38,12 @@ LATENCY_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
     registry=REGISTRY,
 )
+PARTITIONS_REVOKED = Counter(
+    "newswire_partitions_revoked_total",
+    "Input partitions taken from this worker by consumer-group rebalances (a worker thrown out of its group "
+    "loses them all).",
+    registry=REGISTRY,
+)
 MODEL_LOAD_SECONDS = Gauge(
     "newswire_model_load_seconds",
     "Time the worker took to load its spaCy model.",

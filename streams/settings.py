@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The BBC corpus of the team's workspace (not shipped): the default input of bench, soak and the fault tests.
+SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "bbc-news.jsonl"
 
 
 class Settings(BaseSettings):
@@ -40,8 +42,17 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")
     web_port: int = Field(6066, description="port for the worker's HTTP views and /metrics")
     max_article_bytes: int = Field(10 * 1024 * 1024, description="larger messages are dead-lettered")
+    max_text_chars: int = Field(200_000, description="articles whose title and text are longer (about 35,000 words) "
+                                                     "are dead-lettered (ArticleTooLong): the model's time and "
+                                                     "memory grow with the length")
     web_url: str = Field("", description="URL other workers use to reach this one's views; "
                                          "default http://WEB_HOST:WEB_PORT")
+    processing_timeout_s: float = Field(1000.0, description="longest a worker may spend on one batch (the largest "
+                                                            "allowed article) before the group gives its partitions "
+                                                            "to another worker, seconds")
+    dedup_horizon_hours: float = Field(168.0, description="a re-published article (same id) within this many hours "
+                                                          "of its first publication is counted as a duplicate and "
+                                                          "not analysed again")
 
     # Country-mention tables and metrics
     hourly_retention_hours: int = Field(168, description="hourly windows kept, in hours of event time")

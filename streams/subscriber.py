@@ -27,7 +27,7 @@ def decode_record(record) -> dict:
     raw = _text_or_base64(record.value)
     try:
         value = json.loads(raw) if raw is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse (a dead letter may be either)
         value = raw
     return {
         "topic": record.topic,

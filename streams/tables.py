@@ -51,6 +51,21 @@ def event_time(event) -> float:
     return when
 
 
+def mentions(value: Any) -> int:
+    """The count in a table value ([mentions, next offset]; empty when the key has none yet)."""
+    return int(value[0]) if value else 0
+
+
+def add_mentions(value: Any, count: int, offset: int) -> list[int] | None:
+    """The table value after adding `count` from the country-mention event at `offset`, or None when that
+    event was already applied (a replay after a crash: all events of one key come from one partition, in
+    offset order, so an offset below the mark was counted)."""
+    total, next_offset = (int(value[0]), int(value[1])) if value else (0, 0)
+    if offset < next_offset:
+        return None
+    return [total + count, offset + 1]
+
+
 def isoformat(seconds: float) -> str:
     return datetime.fromtimestamp(round(seconds), tz=timezone.utc).isoformat().replace("+00:00", "Z")
 

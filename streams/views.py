@@ -23,7 +23,7 @@ from yarl import URL
 
 from streams import metrics
 from streams.app import app, country_daily, country_hourly, country_totals
-from streams.tables import WINDOWS, isoformat, merge_counts, normalise_country, parse_time, top_countries
+from streams.tables import WINDOWS, isoformat, mentions, merge_counts, normalise_country, parse_time, top_countries
 
 PEER_TIMEOUT_S = 10
 _windowed = {"1h": country_hourly, "1d": country_daily}
@@ -60,10 +60,10 @@ def _owned_here(country: str) -> bool:
 
 def _local_totals() -> dict[str, int]:
     counts = {}
-    for key, count in country_totals.items():
+    for key, value in country_totals.items():
         country = key.decode("ascii") if isinstance(key, bytes) else str(key)
         if _owned_here(country):
-            counts[country] = count
+            counts[country] = mentions(value)
     return counts
 
 
@@ -76,7 +76,7 @@ def _local_window(name: str, at: float) -> dict[str, int]:
     table = _windowed[name].table
     counts = {}
     for country in _local_totals():
-        count = table.get(_window_key(name, country, at))
+        count = mentions(table.get(_window_key(name, country, at)))
         if count:
             counts[country] = count
     return counts
@@ -178,11 +178,12 @@ class Country(web.View):
             table = windowed.table
             rows = []
             # The owner holds this country's windows in its local store: scan them, keep the retained ones.
-            for key, count in table.items():
+            for key, value in table.items():
+                count = mentions(value)
                 key_country, (start, end) = key
                 if key_country == country and count and not table.window.stale(end, now):
                     rows.append({"start": isoformat(start), "end": isoformat(start + WINDOWS[name]),
                                  "mentions": count})
             windows[name] = sorted(rows, key=lambda row: row["start"])
-        return self.json({"country": country, "mentions": country_totals.get(country.encode("ascii"), 0),
+        return self.json({"country": country, "mentions": mentions(country_totals.get(country.encode("ascii"))),
                           "windows": windows})

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from streams.broker import free_port
 from streams.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ef05e9ccc23091e5.txt"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

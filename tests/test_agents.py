@@ -9,32 +9,54 @@ import pytest
 
 from streams import agents
 from streams.contracts import first_error
+from streams.transactions import PartitionState
 
 
-class Recorder:
-    """Stands in for Topic.send: records what the agent publishes."""
+class MemoryTransactions:
+    """Stands in for streams.transactions.ArticleTransactions: commits in memory, keeps what was sent."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.sent: list[dict] = []
+    def __init__(self) -> None:
+        self.states: dict = {}
+        self.committed: list = []  # Outgoing records, in commit order
+        self.offsets: dict = {}
 
-    async def send(self, *, key=None, value=None, headers=None, timestamp=None, force=False):
-        assert force, "the agent must send immediately and await delivery itself"
-        self.sent.append({"key": key, "value": value, "headers": dict(headers or []), "timestamp": timestamp})
-        done = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
+    def owns(self, tp):
+        return True
+
+    async def state(self, tp):
+        return self.states.setdefault(tp, PartitionState(producer=None, next_offset=self.offsets.get(tp)))
+
+    def is_republished(self, state, article_id, offset, at):
+        first = state.seen.get(article_id)
+        return first is not None and first[0] != offset
+
+    async def commit(self, tp, work):
+        state = await self.state(tp)
+        todo = [w for w in work if state.next_offset is None or w.offset >= state.next_offset]
+        for item in todo:
+            self.committed.extend(item.records)
+        if todo:
+            state.next_offset = self.offsets[tp] = todo[-1].offset + 1
+            state.seen.update(w.seen for w in todo if w.seen)
+        return todo
+
+    async def release(self, tps):
+        for tp in tps:
+            self.states.pop(tp, None)
+
+    async def close(self):
+        pass
+
+    def sent(self, topic: str) -> list[dict]:
+        return [{"key": r.key, "value": json.loads(r.value) if topic != agents.dead_letter_topic.get_topic_name()
+                 else r.value, "headers": dict(r.headers or [])} for r in self.committed if r.topic == topic]
 
 
 @pytest.fixture
-def recorders(monkeypatch):
-    out = {kind: Recorder(kind) for kind in agents.output_topics}
-    dlq = Recorder("dlq")
-    for kind, recorder in out.items():
-        monkeypatch.setitem(agents.output_topics, kind, recorder)
-        recorder.get_topic_name = lambda kind=kind: f"news.{kind}"
-    monkeypatch.setattr(agents, "dead_letter_topic", dlq)
-    return out, dlq
+def transactions(monkeypatch):
+    memory = MemoryTransactions()
+    monkeypatch.setattr(agents, "new_transactions", lambda: memory)
+    return memory
 
 
 async def _run(messages: list[tuple[bytes, bytes]], until, timeout: float = 60) -> None:
@@ -47,18 +69,74 @@ async def _run(messages: list[tuple[bytes, bytes]], until, timeout: float = 60) 
             await asyncio.sleep(0.05)
 
 
-def test_agent_emits_valid_events_and_dead_letters_bad_input(recorders, seed_text):
-    out, dlq = recorders
+def _topic(kind: str) -> str:
+    return agents.output_topics[kind].get_topic_name()
+
+
+def test_agent_emits_valid_events_and_dead_letters_bad_input(transactions, seed_text):
     seed = json.dumps({"id": "seed", "text": seed_text}).encode()
     good = json.dumps({"id": "second", "text": "Officials in Kyiv said Ukraine would talk to Poland."}).encode()
     asyncio.run(_run([(b"bad", b"{oops"), (b"seed", seed), (b"second", good)],
-                     until=lambda: {"seed", "second"} <= {e["value"]["article_id"] for e in out["country-mention"].sent}))
+                     until=lambda: {"seed", "second"} <= {e["value"]["article_id"]
+                                                          for e in transactions.sent(_topic("country-mention"))}))
+    out = {kind: transactions.sent(_topic(kind)) for kind in agents.output_topics}
+    dlq = transactions.sent(agents.dead_letter_topic.get_topic_name())
 
-    assert len(dlq.sent) == 1 and dlq.sent[0]["value"] == b"{oops"
-    assert dlq.sent[0]["headers"]["__connect.errors.exception.class.name"] == b"InvalidJSON"
-    for kind, recorder in out.items():
-        assert recorder.sent, f"no {kind} events"
-        for event in recorder.sent:
+    assert len(dlq) == 1 and dlq[0]["value"] == b"{oops"
+    assert dlq[0]["headers"]["__connect.errors.exception.class.name"] == b"InvalidJSON"
+    for kind, sent in out.items():
+        assert sent, f"no {kind} events"
+        for event in sent:
             assert first_error(kind, event["value"]) is None
-    countries = {e["key"] for e in out["country-mention"].sent if e["value"]["article_id"] == "second"}
+    countries = {e["key"] for e in out["country-mention"] if e["value"]["article_id"] == "second"}
     assert {b"UA", b"PL"} <= countries
+
+
+def test_a_republished_article_is_a_duplicate_and_emits_nothing_again(transactions):
+    article = json.dumps({"id": "twice", "text": "The minister flew from Paris to Berlin."}).encode()
+    last = json.dumps({"id": "last", "text": "Rain fell on Madrid."}).encode()
+    asyncio.run(_run([(b"twice", article), (b"twice", article), (b"last", last)],
+                     until=lambda: "last" in {e["value"]["article_id"]
+                                              for e in transactions.sent(_topic("country-mention"))}))
+    ids = [e["value"]["event_id"] for kind in agents.output_topics for e in transactions.sent(_topic(kind))]
+    assert len(ids) == len(set(ids))
+    assert {e["key"] for e in transactions.sent(_topic("country-mention"))} == {b"FR", b"DE", b"ES"}
+
+
+class Holes:
+    """A partition's records as Kafka holds them: `data` offsets; the others are transaction markers."""
+
+    def __init__(self, data: set[int]) -> None:
+        self.data = data
+        self.rewinds: list[int] = []
+
+    async def records_between(self, tp, start, end):
+        return sum(1 for offset in self.data if start <= offset < end)
+
+    async def rewind(self, tp, offset):
+        self.rewinds.append(offset)
+
+
+def _in_order(offsets, next_offset, data, rewound_at=None):
+    from types import SimpleNamespace
+
+    holes = Holes(data)
+    state = PartitionState(producer=None, next_offset=next_offset, rewound_at=rewound_at)
+    messages = [SimpleNamespace(offset=o) for o in offsets]
+    run = asyncio.run(agents._in_order(SimpleNamespace(topic="news.articles", partition=0), messages, state, holes))
+    return [m.offset for m in run], holes.rewinds, state
+
+
+def test_records_already_committed_are_skipped_and_markers_are_no_hole():
+    run, rewinds, _ = _in_order([8, 9, 10, 12, 13], next_offset=10, data={10, 12, 13})  # 11: a commit marker
+    assert run == [10, 12, 13] and rewinds == []
+
+
+def test_records_past_a_hole_are_not_processed_and_the_consumer_re_reads_the_hole():
+    run, rewinds, state = _in_order([10, 11, 20, 21], next_offset=10, data=set(range(30)))
+    assert run == [10, 11] and rewinds == [12]
+    # Until the re-read arrives, what comes is dropped (no second seek).
+    run, rewinds, _ = _in_order([22, 23], next_offset=12, data=set(range(30)), rewound_at=state.rewound_at)
+    assert run == [] and rewinds == []
+    run, rewinds, state = _in_order([12, 13], next_offset=12, data=set(range(30)), rewound_at=state.rewound_at)
+    assert run == [12, 13] and rewinds == [] and state.rewound_at is None

@@ -38,6 +38,14 @@ def test_bad_input_is_rejected_with_its_reason(value, reason):
     assert _reason(value) == reason
 
 
+def test_a_text_over_the_character_limit_is_rejected_as_too_long():
+    article = json.dumps({"id": "long", "title": "Title", "text": "word " * 30}).encode()
+    with pytest.raises(RejectedArticle) as rejected:
+        parse_article(article, b"long", LIMIT, max_chars=100)
+    assert rejected.value.reason == "ArticleTooLong" and "NEWSWIRE_MAX_TEXT_CHARS" in str(rejected.value)
+    assert parse_article(article, b"long", LIMIT, max_chars=155).id == "long"
+
+
 def test_key_must_match_the_id():
     assert _reason(json.dumps({"id": "a", "text": "t"}).encode(), key=b"b") == "KeyMismatch"
 

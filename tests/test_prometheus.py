@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.clients import ensure_topics, group_lag, producer, wait_until_processed
+from streams.clients import ensure_topics, producer, unconsumed, wait_until_processed
 from streams.nlp import analyze_article
 from streams.publisher import read_articles
 from streams.tables import WINDOWS, isoformat, parse_time, window_bounds
@@ -59,7 +59,7 @@ def _wait_until_counted(settings, timeout: float = 120) -> None:
     """Articles analysed and their country mentions added to the tables (both offsets committed)."""
     wait_until_processed(settings, timeout=timeout)
     deadline = time.monotonic() + timeout
-    while sum(group_lag(settings, settings.app_id, settings.topic_country_mentions).values()):
+    while unconsumed(settings, settings.app_id, settings.topic_country_mentions):
         assert time.monotonic() < deadline, "the worker did not count the country mentions in time"
         time.sleep(0.5)
 

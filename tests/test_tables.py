@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from streams.countries_cli import render_country, render_top
-from streams.tables import (article_time, event_time, isoformat, merge_counts, normalise_country, parse_time,
-                            top_countries, window_bounds)
+from streams.tables import (add_mentions, article_time, event_time, isoformat, mentions, merge_counts,
+                            normalise_country, parse_time, top_countries, window_bounds)
 
 JAN_25 = datetime(2019, 1, 25, 14, 30, tzinfo=timezone.utc).timestamp()
 
@@ -53,6 +53,16 @@ def test_country_codes_are_normalised_or_rejected_with_the_rule():
     assert normalise_country(" ve ") == "VE"
     with pytest.raises(ValueError, match="two letters"):
         normalise_country("VEN")
+
+
+def test_a_replayed_country_mention_is_not_counted_twice():
+    value = add_mentions([], 3, offset=10)
+    assert value == [3, 11] and mentions(value) == 3
+    value = add_mentions(value, 2, offset=12)
+    assert value == [5, 13]
+    assert add_mentions(value, 2, offset=12) is None  # the same event again (a replay after a crash)
+    assert add_mentions(value, 3, offset=10) is None
+    assert mentions(None) == mentions([]) == 0
 
 
 def test_merge_refuses_a_country_from_two_workers():

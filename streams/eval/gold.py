@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "bbc-news.jsonl"
+from streams.settings import SHARED_CORPUS
+
+DEFAULT_CORPUS = SHARED_CORPUS
 
 GUIDELINE, POLNEAR = "guideline", "polnear"
 
