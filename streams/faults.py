@@ -97,21 +97,21 @@ def wait_all_processed(settings: Settings, timeout: float = 300) -> None:
     raise TimeoutError(f"the workers did not process {settings.topic_articles} within {timeout:.0f} s")
 
 
-def committed_events(settings: Settings, timeout: float = 120) -> dict[str, list]:
-    """Output topic -> every committed record (read_committed), as `newswire tail` decodes them.
+def _read_committed(settings: Settings, topics: list[str], decode, timeout: float = 120, **overrides) -> list:
+    """`decode(record)` of every committed record of `topics` (read_committed).
 
-    Waits until no transaction is open on the output topics (a committed transaction's markers may still
-    be on their way), then reads each partition up to its end.
+    Waits until no transaction is open on them (a committed transaction's markers may still be on their
+    way), then reads each partition up to its end.
     """
     from kafka import TopicPartition
 
     from streams.clients import consumer
 
-    reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed")
+    reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed", **overrides)
     everything = consumer(settings, enable_auto_commit=False)  # read_uncommitted: the high watermarks
     try:
-        parts = [TopicPartition(topic, p) for topic in settings.output_topics
-                 for p in sorted(reader.partitions_for_topic(topic) or [])]
+        parts = [TopicPartition(topic, p)
+                 for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
         deadline = time.monotonic() + timeout
         while (ends := reader.end_offsets(parts)) != (high := everything.end_offsets(parts)):
             if time.monotonic() > deadline:
@@ -120,17 +120,24 @@ def committed_events(settings: Settings, timeout: float = 120) -> dict[str, list
             time.sleep(0.5)
         reader.assign(parts)
         reader.seek_to_beginning(*parts)
-        found: dict[str, list] = {topic: [] for topic in settings.output_topics}
+        found = []
         while any(reader.position(tp) < ends[tp] for tp in parts):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read the output topics to their end within {timeout:.0f} s")
+                raise TimeoutError(f"could not read {', '.join(topics)} to their end within {timeout:.0f} s")
             for records in reader.poll(timeout_ms=500, max_records=2000).values():
-                for record in records:
-                    found[record.topic].append(decode_record(record))
+                found.extend(decode(record) for record in records)
         return found
     finally:
         reader.close()
         everything.close()
+
+
+def committed_events(settings: Settings) -> dict[str, list]:
+    """Output topic -> every committed record, as `newswire tail` decodes them."""
+    found: dict[str, list] = {topic: [] for topic in settings.output_topics}
+    for record in _read_committed(settings, settings.output_topics, decode_record):
+        found[record["topic"]].append(record)
+    return found
 
 
 def event_id_counts(events: dict[str, list]) -> Counter:
@@ -176,28 +183,13 @@ def wait_tables(settings: Settings, expected: dict[str, int], timeout: float = 1
     return last
 
 
-def dead_letters(settings: Settings, idle_timeout: float = 3.0) -> list[dict]:
+def dead_letters(settings: Settings) -> list[dict]:
     """The committed dead letters, values left as bytes (a hostile value may not even parse as JSON)."""
-    from kafka import TopicPartition
+    def decode(record) -> dict:
+        return {"key": record.key.decode("utf-8", "replace") if record.key is not None else None,
+                "value": record.value, "offset": record.offset,
+                "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers or []}}
 
-    from streams.clients import consumer
-
-    reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed",
-                      max_partition_fetch_bytes=settings.max_article_bytes + (2 << 20),
-                      fetch_max_bytes=settings.max_article_bytes + (2 << 20))
-    try:
-        parts = [TopicPartition(settings.topic_dlq, p)
-                 for p in sorted(reader.partitions_for_topic(settings.topic_dlq) or [])]
-        reader.assign(parts)
-        reader.seek_to_beginning(*parts)
-        found, last = [], time.monotonic()
-        while time.monotonic() - last < idle_timeout:
-            for records in reader.poll(timeout_ms=200).values():
-                last = time.monotonic()
-                for record in records:
-                    found.append({"key": record.key.decode("utf-8", "replace") if record.key is not None else None,
-                                  "value": record.value, "offset": record.offset,
-                                  "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers or []}})
-        return found
-    finally:
-        reader.close()
+    room = settings.max_article_bytes + (2 << 20)  # records up to the size limit, and a little over it
+    return _read_committed(settings, [settings.topic_dlq], decode, max_partition_fetch_bytes=room,
+                           fetch_max_bytes=room)
