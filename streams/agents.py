@@ -41,8 +41,7 @@ async def _in_nlp_thread(fn, *args):
 
 def new_transactions() -> ArticleTransactions:
     """The agent's transactions (the agent tests put an in-memory stand-in here)."""
-    return ArticleTransactions(settings, app.conf.id, owns=lambda tp: tp in app.consumer.assignment(),
-                               seek=app.consumer.seek)
+    return ArticleTransactions(settings, app.conf.id, owns=lambda tp: tp in app.consumer.assignment())
 
 
 _transactions: ArticleTransactions | None = None
@@ -157,16 +156,13 @@ async def _prepare(batch, transactions, nlp) -> dict[object, list[Work]]:
     return work
 
 
-REWIND_WAIT_S = 30.0
-
-
 async def _in_order(tp, messages: list, state, transactions) -> list:
     """The messages of `tp` to process now: from the committed offset on, without a hole.
 
     Faust may hand out records past the committed offset after a restart or a rebalance (buffers filled
-    before its seek): committing past records never processed would lose them. Records below the
-    committed offset were done already. At a hole that holds records (not only transaction markers or
-    records deleted by retention), the consumer re-reads from it; what arrives meanwhile is dropped.
+    before its seek): committing past records never processed would lose them. So a hole is filled with
+    the records Kafka holds there (none when it is only transaction markers or records deleted by
+    retention). Records below the committed offset were done already.
     """
     expected = state.next_offset
     if expected is None:
@@ -176,20 +172,13 @@ async def _in_order(tp, messages: list, state, transactions) -> list:
         if message.offset < expected:
             continue  # delivered again after a crash or a failed commit: already done
         if message.offset > expected:
-            if not run and state.rewound_at and time.monotonic() - state.rewound_at < REWIND_WAIT_S:
-                return []  # still waiting for the re-read
-            if not await transactions.records_between(tp, expected, message.offset):
-                run.append(message)
-                expected = message.offset + 1
-                continue
-            log.warning("%s[%d]: offset %d came before %d: re-reading from %d", tp.topic, tp.partition,
-                        message.offset, expected, expected)
-            state.rewound_at = time.monotonic()
-            await transactions.rewind(tp, expected)
-            return run
+            missed = await transactions.read_range(tp, expected, message.offset)
+            if missed:
+                log.warning("%s[%d]: offset %d came before %d: read %d skipped records from Kafka", tp.topic,
+                            tp.partition, message.offset, expected, len(missed))
+            run.extend(missed)
         run.append(message)
         expected = message.offset + 1
-    state.rewound_at = None
     return run
 
 

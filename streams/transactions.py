@@ -22,6 +22,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -70,7 +71,6 @@ class PartitionState:
     next_offset: int | None  # the committed offset: the next record to process (None: nothing committed yet)
     seen: dict[str, tuple[int, float]] = field(default_factory=dict)  # article id -> (first offset, time)
     pruned_at: float = field(default_factory=time.monotonic)
-    rewound_at: float | None = None  # when the consumer was last sent back to next_offset
 
 
 def seen_topic(settings: Settings) -> str:
@@ -80,11 +80,10 @@ def seen_topic(settings: Settings) -> str:
 class ArticleTransactions:
     """The transactional producers and seen-articles state of the input partitions this worker owns."""
 
-    def __init__(self, settings: Settings, group_id: str, owns=lambda tp: True, seek=None) -> None:
+    def __init__(self, settings: Settings, group_id: str, owns=lambda tp: True) -> None:
         self.settings = settings
         self.group_id = group_id
         self.owns = owns  # tp -> is it assigned to this worker now
-        self.seek = seek  # async (tp, offset): the consumer reads tp from offset next
         self.horizon_s = settings.dedup_horizon_hours * 3600
         self._states: dict[Any, PartitionState] = {}
         self._locks: dict[Any, asyncio.Lock] = {}
@@ -240,27 +239,29 @@ class ArticleTransactions:
             state.seen = {k: v for k, v in state.seen.items() if v[1] >= oldest}
             state.pruned_at = time.monotonic()
 
-    async def records_between(self, tp, start: int, end: int) -> int:
-        """Records of `tp` with offsets in [start, end): none when only transaction markers or records
-        deleted by retention are in between."""
-        return await asyncio.get_running_loop().run_in_executor(self._io, self._count_records, tp, start, end)
+    async def read_range(self, tp, start: int, end: int) -> list:
+        """The records of `tp` with offsets in [start, end), as Faust messages carry them (key, value, offset,
+        timestamp in seconds...): none when only transaction markers or deleted records are in between."""
+        return await asyncio.get_running_loop().run_in_executor(self._io, self._read_range, tp, start, end)
 
-    def _count_records(self, tp, start: int, end: int) -> int:
+    def _read_range(self, tp, start: int, end: int) -> list:
         if self._range_reader is None:
+            room = self.settings.max_article_bytes + (2 << 20)
             self._range_reader = clients.consumer(self.settings, enable_auto_commit=False,
-                                                  auto_offset_reset="earliest")
+                                                  auto_offset_reset="earliest",
+                                                  max_partition_fetch_bytes=room, fetch_max_bytes=room)
         reader, part = self._range_reader, TopicPartition(tp.topic, tp.partition)
         reader.assign([part])
         reader.seek(part, start)
-        count, deadline = 0, time.monotonic() + 30
-        while reader.position(part) < end and time.monotonic() < deadline:
+        found, deadline = [], time.monotonic() + 60
+        while reader.position(part) < end:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within 60 s")
             for records in reader.poll(timeout_ms=200, max_records=500).values():
-                count += sum(1 for record in records if start <= record.offset < end)
-        return count
-
-    async def rewind(self, tp, offset: int) -> None:
-        """Make the consumer deliver `tp` again from `offset`."""
-        await self.seek(tp, offset)
+                found.extend(SimpleNamespace(topic=tp.topic, partition=tp.partition, tp=tp, offset=r.offset,
+                                             key=r.key, value=r.value, timestamp=r.timestamp / 1000)
+                             for r in records if start <= r.offset < end)
+        return found
 
     # --- ownership ----------------------------------------------------------------------------
 

@@ -108,35 +108,33 @@ class Holes:
 
     def __init__(self, data: set[int]) -> None:
         self.data = data
-        self.rewinds: list[int] = []
+        self.reads: list[tuple[int, int]] = []
 
-    async def records_between(self, tp, start, end):
-        return sum(1 for offset in self.data if start <= offset < end)
+    async def read_range(self, tp, start, end):
+        from types import SimpleNamespace
 
-    async def rewind(self, tp, offset):
-        self.rewinds.append(offset)
+        self.reads.append((start, end))
+        return [SimpleNamespace(offset=o) for o in sorted(self.data) if start <= o < end]
 
 
-def _in_order(offsets, next_offset, data, rewound_at=None):
+def _in_order(offsets, next_offset, data):
     from types import SimpleNamespace
 
     holes = Holes(data)
-    state = PartitionState(producer=None, next_offset=next_offset, rewound_at=rewound_at)
+    state = PartitionState(producer=None, next_offset=next_offset)
     messages = [SimpleNamespace(offset=o) for o in offsets]
-    run = asyncio.run(agents._in_order(SimpleNamespace(topic="news.articles", partition=0), messages, state, holes))
-    return [m.offset for m in run], holes.rewinds, state
+    tp = SimpleNamespace(topic="news.articles", partition=0)
+    run = asyncio.run(agents._in_order(tp, messages, state, holes))
+    return [m.offset for m in run], holes.reads
 
 
 def test_records_already_committed_are_skipped_and_markers_are_no_hole():
-    run, rewinds, _ = _in_order([8, 9, 10, 12, 13], next_offset=10, data={10, 12, 13})  # 11: a commit marker
-    assert run == [10, 12, 13] and rewinds == []
+    run, reads = _in_order([8, 9, 10, 12, 13], next_offset=10, data={10, 12, 13})  # 11: a commit marker
+    assert run == [10, 12, 13] and reads == [(11, 12)]
 
 
-def test_records_past_a_hole_are_not_processed_and_the_consumer_re_reads_the_hole():
-    run, rewinds, state = _in_order([10, 11, 20, 21], next_offset=10, data=set(range(30)))
-    assert run == [10, 11] and rewinds == [12]
-    # Until the re-read arrives, what comes is dropped (no second seek).
-    run, rewinds, _ = _in_order([22, 23], next_offset=12, data=set(range(30)), rewound_at=state.rewound_at)
-    assert run == [] and rewinds == []
-    run, rewinds, state = _in_order([12, 13], next_offset=12, data=set(range(30)), rewound_at=state.rewound_at)
-    assert run == [12, 13] and rewinds == [] and state.rewound_at is None
+def test_records_the_consumer_skipped_are_read_from_kafka_in_order():
+    run, reads = _in_order([10, 11, 20, 21], next_offset=10, data=set(range(30)))
+    assert run == list(range(10, 22)) and reads == [(12, 20)]
+    run, reads = _in_order([15, 16], next_offset=12, data=set(range(30)))  # a hole before the first one
+    assert run == [12, 13, 14, 15, 16] and reads == [(12, 15)]
