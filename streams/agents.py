@@ -99,7 +99,7 @@ def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
 async def process_articles(stream):
     global _transactions
     started = time.perf_counter()
-    nlp = await _in_nlp_thread(load_pipeline, settings.model)
+    nlp = await _in_nlp_thread(load_pipeline, settings.model, settings.blas)
     nlp.max_length = max(nlp.max_length, settings.max_text_chars + 1)
     metrics.MODEL_LOAD_SECONDS.set(time.perf_counter() - started)
     log.info("model %s loaded in %.1f s", settings.model, time.perf_counter() - started)

@@ -3,11 +3,12 @@
 One run measures, on the same articles of a JSONL corpus:
 
 * bare spaCy `nlp.pipe` over the articles' texts (titles and bodies, as the worker parses them),
-  in the bench process: (a) the full model pipeline as shipped, (b) the pipeline our extractor runs
-  (`load_pipeline(settings.model)`: the components it keeps enabled, plus ours: the newline
-  sentence rule, and `newswire_morphology` in place of attribute_ruler + lemmatizer), (c) the full
-  pipeline in 2 processes (each loads the model first; the clock runs from a common start signal
-  until both have parsed their half);
+  in the bench process: (a) the full model pipeline as shipped (the naive use); the same with only
+  its matrix products on numpy's BLAS (`use_blas`: how much of the gain that alone is); (b) the
+  pipeline our extractor runs (`load_pipeline(settings.model, settings.blas)`: the components it
+  keeps enabled, plus ours: the newline sentence rule, and `newswire_morphology` in place of
+  attribute_ruler + lemmatizer), (c) the full pipeline in 2 processes (each loads the model first;
+  the clock runs from a common start signal until both have parsed their half);
 * the system end to end for 1..W workers (`WorkerProcess`es, one app id): fresh topics per phase,
   the workers started, ready and sharing the partitions, then every article published at once;
   throughput is the articles over the span from the first article's append to the input topic
@@ -58,6 +59,12 @@ GROUP_STABLE_TIMEOUT_S = 120
 STALL_TIMEOUT_S = 300  # no committed progress for this long: the run is stuck, say so
 NOISY_CORES = 0.3  # other processes using this much CPU during a measurement make it unreliable
 WARM_UP_TIMEOUT_S = 120  # one tiny article per partition; far longer means a worker is not consuming
+
+
+SPACY_FULL = "spaCy nlp.pipe, full pipeline"
+SPACY_FULL_NUMPY = "spaCy nlp.pipe, full, numpy BLAS"
+SPACY_OURS = "spaCy nlp.pipe, our components"
+SPACY_2PROC = "spaCy nlp.pipe, full, 2 processes"
 
 
 class BenchError(RuntimeError):
@@ -653,6 +660,7 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
               err: TextIO | None = None) -> dict[str, Any]:
     """Run every phase, print the table and the JSON line to `out` (stdout), progress to `err`; return the summary."""
     from streams.nlp import load_pipeline
+    from streams.nlp.pipeline import use_blas
 
     out, err = out or sys.stdout, err or sys.stderr
 
@@ -678,8 +686,10 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
     import spacy
 
     full = spacy.load(settings.model)
+    # The full pipeline with only the BLAS changed: how much of the gain is the matrix products alone.
+    full_numpy = use_blas(spacy.load(settings.model), "numpy")
     batch_size = options.spacy_batch_size or full.batch_size
-    ours = load_pipeline(settings.model)
+    ours = load_pipeline(settings.model, settings.blas)
     repeat = max(1, options.repeat)
     runs: dict[str, list[Phase]] = {}
 
@@ -706,22 +716,22 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
         # Rounds of every measurement, bare spaCy and end to end in turn, so that a burst of load from
         # elsewhere on the machine hits one round of each rather than all of one kind.
         for round_ in range(repeat):
-            for name, nlp in (("spaCy nlp.pipe, full pipeline", full), ("spaCy nlp.pipe, our components", ours)):
+            for name, nlp in ((SPACY_FULL, full), (SPACY_FULL_NUMPY, full_numpy), (SPACY_OURS, ours)):
                 wall, cpu, busy = time_pipe(nlp, texts, batch_size)
                 keep(Phase(name, len(articles), words, wall, cpu_s=cpu, others_cores=_others(busy, cpu, wall)))
                 say(f"{name}: {len(articles) / wall:.2f} articles/s")
             wall, cpu, busy, walls = time_pipe_processes(settings.model, articles, batch_size, 2, options.timeout)
-            keep(Phase("spaCy nlp.pipe, full, 2 processes", len(articles), words, wall, cpu_s=cpu, processes=2,
+            keep(Phase(SPACY_2PROC, len(articles), words, wall, cpu_s=cpu, processes=2,
                        others_cores=_others(busy, cpu, wall),
                        note="each process: " + " / ".join(f"{w:.1f} s" for w in walls)))
-            say(f"spaCy nlp.pipe, full, 2 processes: {len(articles) / wall:.2f} articles/s")
+            say(f"{SPACY_2PROC}: {len(articles) / wall:.2f} articles/s")
             for count in range(1, options.workers + 1):
                 phase = attempt(lambda prefix: run_throughput(settings, articles, words, count, partitions,
                                                               run_dir, prefix, options, say),
                                 f"{run_id}-w{count}-{round_}")
                 keep(phase)
                 say(f"{count} worker(s): {phase.articles_per_s:.2f} articles/s")
-        del full
+        del full, full_numpy
         best = {name: max(found, key=lambda p: p.articles_per_s) for name, found in runs.items()}
         by_workers = {p.workers: p for p in best.values() if p.workers}
         best_count = max(by_workers, key=lambda c: by_workers[c].articles_per_s)
@@ -737,11 +747,11 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
             broker.stop()
 
     phases = list(best.values()) + ([latency] if latency else [])
-    spacy_full, spacy_ours, spacy_2 = (best["spaCy nlp.pipe, full pipeline"], best["spaCy nlp.pipe, our components"],
-                                       best["spaCy nlp.pipe, full, 2 processes"])
-    summary = summarise(phases, spacy_full, spacy_ours, spacy_2, by_workers, latency, options.workers)
+    bare = {"full": best[SPACY_FULL], "full_numpy": best[SPACY_FULL_NUMPY], "ours": best[SPACY_OURS],
+            "2proc": best[SPACY_2PROC]}
+    summary = summarise(phases, bare, by_workers, latency, options.workers)
     summary.update({
-        "articles": len(articles), "words": words, "corpus": str(corpus), "model": settings.model,
+        "articles": len(articles), "words": words, "corpus": str(corpus), "model": settings.model, "blas": settings.blas,
         "pipeline": ours.pipe_names, "spacy_batch_size": batch_size, "worker_batch_size": settings.batch_size,
         "worker_batch_timeout_s": settings.batch_timeout_s, "partitions": partitions,
         "cpu_count": os.cpu_count(), "loadavg_at_start": [round(x, 2) for x in loadavg], "run_id": run_id,
@@ -757,8 +767,10 @@ def _r(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or math.isnan(value) else round(value, digits)
 
 
-def summarise(phases: list[Phase], spacy_full: Phase, spacy_ours: Phase, spacy_2: Phase,
-              by_workers: dict[int, Phase], latency: Phase | None, workers: int) -> dict[str, Any]:
+def summarise(phases: list[Phase], bare: dict[str, Phase], by_workers: dict[int, Phase],
+              latency: Phase | None, workers: int) -> dict[str, Any]:
+    """`bare`: the bare-spaCy phases by kind: "full", "full_numpy", "ours", "2proc"."""
+    spacy_full, spacy_ours, spacy_2 = bare["full"], bare["ours"], bare["2proc"]
     one, most = by_workers[1], by_workers[workers]
     scaling = most.articles_per_s / one.articles_per_s
     spacy_scaling = spacy_2.articles_per_s / spacy_full.articles_per_s
@@ -772,9 +784,11 @@ def summarise(phases: list[Phase], spacy_full: Phase, spacy_ours: Phase, spacy_2
         "words_per_s_by_workers": {str(c): _r(p.words_per_s, 1) for c, p in by_workers.items()},
         "max_articles_per_s": _r(max(p.articles_per_s for p in by_workers.values())),
         "spacy_full_articles_per_s": _r(spacy_full.articles_per_s),
+        "spacy_full_numpy_blas_articles_per_s": _r(bare["full_numpy"].articles_per_s),
         "spacy_same_components_articles_per_s": _r(spacy_ours.articles_per_s),
         "spacy_2proc_articles_per_s": _r(spacy_2.articles_per_s),
         "ratio_vs_spacy_full": _r(one.articles_per_s / spacy_full.articles_per_s),
+        "ratio_vs_spacy_full_numpy_blas": _r(one.articles_per_s / bare["full_numpy"].articles_per_s),
         "ratio_vs_spacy_same_components": _r(one.articles_per_s / spacy_ours.articles_per_s),
         "workers": workers,
         "scaling_vs_1_worker": _r(scaling),
@@ -836,7 +850,8 @@ def format_table(phases: list[Phase], summary: dict[str, Any]) -> str:
                  + (f"; best of {summary['repeat']} runs each" if summary["repeat"] > 1 else ""))
     s = summary
     lines.append(
-        f"1 worker / spaCy full: {s['ratio_vs_spacy_full']}x   1 worker / spaCy our components: "
+        f"1 worker / spaCy full: {s['ratio_vs_spacy_full']}x   1 worker / spaCy full, numpy BLAS: "
+        f"{s['ratio_vs_spacy_full_numpy_blas']}x   1 worker / spaCy our components: "
         f"{s['ratio_vs_spacy_same_components']}x   {s['workers']} workers / 1 worker: {s['scaling_vs_1_worker']}x   "
         f"spaCy 2 processes / 1: {s['spacy_2proc_scaling']}x   (share of that ceiling: {s['scaling_share_of_spacy_2proc']})"
     )

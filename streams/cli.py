@@ -23,7 +23,8 @@ def _analyze(args) -> int:
         article = {"text": raw}  # plain text
     if args.file != "-" and "id" not in article:
         article["id"] = Path(args.file).stem
-    result = analyze_article(article, load_pipeline(get_settings().model))
+    settings = get_settings()
+    result = analyze_article(article, load_pipeline(settings.model, settings.blas))
     print(json.dumps(result, ensure_ascii=False, indent=args.indent))
     return 0
 
@@ -128,8 +129,9 @@ def _eval(args) -> int:
     from streams.nlp import load_pipeline
 
     errors = {"ours": Errors(), "baseline": Errors()} if args.errors else None
+    settings = get_settings()
     try:
-        report = run_eval(args.gold, load_pipeline(get_settings().model), corpus=args.corpus,
+        report = run_eval(args.gold, load_pipeline(settings.model, settings.blas), corpus=args.corpus,
                           with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
                           errors=errors)
     except (GoldError, BaselineUnavailable) as error:

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from streams.clients import ensure_topics, group_lag, producer
+from streams.jsonl import read_jsonl
 from streams.settings import PROJECT_ROOT, SHARED_CORPUS, Settings
 from streams.subscriber import decode_record
 
@@ -24,7 +25,7 @@ FALLBACK_CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "bench" / "articles.json
 def corpus(n: int, path: Path | None = None) -> list[dict]:
     """`n` distinct articles: the BBC corpus when present, else variants of the small shipped fixture."""
     source = path or (SHARED_CORPUS if SHARED_CORPUS.exists() else FALLBACK_CORPUS)
-    base = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    base = [record for _, record in read_jsonl(source)]
     articles = []
     for i in range(n):
         record = base[i % len(base)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from streams.jsonl import read_jsonl
 from streams.nlp import article_id_for
 
 
@@ -22,17 +23,10 @@ def _from_text(path: Path) -> dict:
 
 
 def _from_jsonl(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"{path}:{number}: not a JSON line ({exc})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise InputError(f"{path}:{number}: each line must be an object with a \"text\" string")
-            yield record
+    for number, record in read_jsonl(path, InputError):
+        if not isinstance(record.get("text"), str):
+            raise InputError(f"{path}:{number}: each line must be an object with a \"text\" string")
+        yield record
 
 
 def read_articles(paths: Iterable[str]) -> Iterator[dict]:

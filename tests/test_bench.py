@@ -51,12 +51,14 @@ def test_bench_smoke_run_prints_a_table_and_a_json_line_last(kafka, kafka_settin
     assert code == 0, captured.err
     lines = out.strip().splitlines()
     assert any(line.startswith("spaCy nlp.pipe, full pipeline") for line in lines), out
+    assert any(line.startswith("spaCy nlp.pipe, full, numpy BLAS") for line in lines), out
     assert any(line.startswith("newswire, 1 worker, backlog") for line in lines), out
 
     result = json.loads(lines[-1])
     assert KEYS <= result.keys()
     assert result["articles"] == 12 and result["workers"] == 1
-    for key in ("articles_per_s", "spacy_full_articles_per_s", "spacy_same_components_articles_per_s",
+    for key in ("articles_per_s", "spacy_full_articles_per_s", "spacy_full_numpy_blas_articles_per_s",
+                "spacy_same_components_articles_per_s", "ratio_vs_spacy_full_numpy_blas",
                 "spacy_2proc_articles_per_s", "ratio_vs_spacy_full", "ratio_vs_spacy_same_components",
                 "spacy_2proc_scaling", "words_per_s"):
         assert result[key] > 0, key

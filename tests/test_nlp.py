@@ -443,6 +443,31 @@ def test_morphology_gives_the_same_annotation_as_the_model(nlp):
     assert lemmas["urged"] == "urge" and lemmas["saying"] == "say" and lemmas["was"] == "be"
 
 
+def test_numpy_blas_gives_the_annotation_blis_gives(nlp):
+    """The model's matrix products run on numpy's BLAS, held to one thread, with the same result."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_info
+
+    from streams.nlp.pipeline import NEWLINE_COMPONENT, use_blas
+
+    ner_ops = nlp.get_pipe("ner").model.ops
+    assert isinstance(ner_ops, NumpyOps) and not ner_ops.use_blis
+    # numpy's own BLAS (numpy.libs/ in its wheels); scipy's, loaded later by other tests, is not the model's.
+    numpy_blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
+    assert numpy_blas and all(pool["num_threads"] == 1 for pool in numpy_blas)
+    reference = _reference_pipeline()
+    assert reference.get_pipe("ner").model.ops.use_blis  # another spacy.load keeps thinc's default
+    reference.add_pipe(NEWLINE_COMPONENT, before="parser")
+
+    def annotation(docs):
+        return [[(t.i, t.tag_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_) for t in doc] for doc in docs]
+
+    texts = MORPHOLOGY_TEXTS + [SEED.read_text(encoding="utf-8")]
+    assert annotation(nlp.pipe(texts)) == annotation(reference.pipe(texts))
+    with pytest.raises(ValueError, match="NEWSWIRE_BLAS"):
+        use_blas(reference, "mkl")
+
+
 def test_analysis_equals_the_one_over_the_models_own_components(nlp):
     """The extraction over our pipeline is exactly the one over the model's components."""
     from streams.nlp.pipeline import NEWLINE_COMPONENT

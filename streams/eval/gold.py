@@ -17,12 +17,12 @@ Two formats are read (the format is decided per record):
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
+from streams.jsonl import read_jsonl
 from streams.settings import SHARED_CORPUS
 
 DEFAULT_CORPUS = SHARED_CORPUS
@@ -92,12 +92,7 @@ class Corpus:
                 raise GoldError(
                     f"a gold record refers to corpus article {article_id!r} but the corpus {self.path} is not "
                     f"there; pass --corpus PATH (a JSONL file of {{\"id\", \"text\"}} objects)")
-            self._texts = {}
-            with self.path.open(encoding="utf-8") as lines:
-                for line in lines:
-                    if line.strip():
-                        row = json.loads(line)
-                        self._texts[str(row.get("id"))] = row
+            self._texts = {str(row.get("id")): row for _, row in read_jsonl(self.path, GoldError)}
         row = self._texts.get(article_id)
         if row is None:
             raise GoldError(f"corpus {self.path} has no article {article_id!r}")
@@ -106,20 +101,6 @@ class Corpus:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as error:
-                raise GoldError(f"{path}:{number}: not JSON ({error})") from None
-            if not isinstance(record, dict):
-                raise GoldError(f"{path}:{number}: a gold record is a JSON object")
-            yield number, record
-
-
 def load_gold(path: Path | str, corpus: Corpus | None = None, limit: int | None = None) -> list[GoldArticle]:
     """The articles of one gold file (the first `limit` only, when given)."""
     path = Path(path)
@@ -127,7 +108,7 @@ def load_gold(path: Path | str, corpus: Corpus | None = None, limit: int | None 
         raise GoldError(f"{path}: no such gold file")
     corpus = corpus or Corpus(None)
     articles: list[GoldArticle] = []
-    for number, record in _records(path):
+    for number, record in read_jsonl(path, GoldError):
         if limit is not None and len(articles) >= limit:
             break
         where = f"{path}:{number}"

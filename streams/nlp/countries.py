@@ -67,10 +67,18 @@ class _Candidate:
 _SPLIT_FIRST = re.compile(r"[\s,\-']")
 
 
+_KEY_TOKENS = re.compile(r"\w+|[^\w\s]")  # as Gazetteer.max_tokens counts them
+
+
 @lru_cache(maxsize=1)
-def _first_chunks() -> frozenset[str]:
-    # First word of every gazetteer key: lets the scan skip most tokens with one set lookup.
-    return frozenset(_SPLIT_FIRST.split(key, 1)[0] for key in load_gazetteer().entries)
+def _first_chunks() -> dict[str, int]:
+    """First word of every gazetteer key -> the most tokens a key starting with it has: the scan
+    skips most tokens with one dict lookup, and tries no longer phrases than a key could span."""
+    longest: dict[str, int] = {}
+    for key in load_gazetteer().entries:
+        first = _SPLIT_FIRST.split(key, 1)[0]
+        longest[first] = max(longest.get(first, 0), len(_KEY_TOKENS.findall(key)))
+    return longest
 
 
 def _first_chunk(text: str) -> str:
@@ -161,7 +169,8 @@ def _scan(doc: Doc, field: str, excluded: Ranges, gaz: Gazetteer, person_words: 
             i += 1
             continue
         first = _first_chunk(text)
-        if not (first in chunks or first.title() in chunks):
+        key_tokens = max(chunks.get(first, 0), chunks.get(first.title(), 0))
+        if not key_tokens:
             i += 1
             continue
         token = doc[i]
@@ -170,7 +179,7 @@ def _scan(doc: Doc, field: str, excluded: Ranges, gaz: Gazetteer, person_words: 
             continue
         hit: tuple[Place, ...] | None = None
         end = i + 1
-        longest = min(gaz.max_tokens, n_tokens - i)
+        longest = min(key_tokens, gaz.max_tokens, n_tokens - i)
         for n in range(longest, 0, -1):
             parts = texts[i : i + n]
             if n > 1 and any(not p.strip() for p in parts):

@@ -67,6 +67,8 @@ INDIRECT_VERBS = {
 OPENERS_BEFORE = set(" \t\n\r([{—–-/―,:") | {""}
 DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT = "“", "”", '"'
 SINGLE_OPEN, SINGLE_CLOSE, STRAIGHT_SINGLE = "‘", "’", "'"
+# What the scan below acts on; it jumps from one to the next instead of reading every character.
+_SCANNED_MARKS = re.compile(f"[{DOUBLE_OPEN}{DOUBLE_CLOSE}{STRAIGHT}{SINGLE_OPEN}{STRAIGHT_SINGLE}]")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,8 @@ def find_quoted_spans(text: str, excluded: Ranges | None = None) -> list[QuotedS
     for para_start, para_end in paragraph_ranges(text):
         open_at: int | None = None
         i = para_start
-        while i < para_end:
+        while (mark := _SCANNED_MARKS.search(text, i, para_end)) is not None:
+            i = mark.start()
             c = text[i]
             if c in (DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT):
                 if c == DOUBLE_OPEN:
@@ -257,6 +260,11 @@ def _dependency_cues(inside: Span, q: QuotedSpan) -> tuple[list[Token], Token | 
     found: dict[int, tuple[int, Token]] = {}
     claim: Token | None = None
     for t in inside:
+        head = t.head
+        if inside.start <= head.i < inside.end and not _outside(head, q):
+            # The walk from its head, also in `inside`, goes the same way a step shorter (a root
+            # inside the quote leads nowhere).
+            continue
         node = t
         for steps in range(1, 7):
             head = node.head
