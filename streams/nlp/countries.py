@@ -65,8 +65,6 @@ class _Candidate:
 
 
 _SPLIT_FIRST = re.compile(r"[\s,\-']")
-
-
 _KEY_TOKENS = re.compile(r"\w+|[^\w\s]")  # as Gazetteer.max_tokens counts them
 
 

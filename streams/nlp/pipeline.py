@@ -17,11 +17,11 @@ import threading
 
 import numpy
 import spacy
-from thinc.api import NumpyOps
-from threadpoolctl import threadpool_limits
 from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
+from thinc.api import NumpyOps
+from threadpoolctl import threadpool_limits
 
 from .morphology import MORPHOLOGY_COMPONENT
 
