@@ -770,7 +770,7 @@ def _r(value: float | None, digits: int = 3) -> float | None:
 def summarise(phases: list[Phase], bare: dict[str, Phase], by_workers: dict[int, Phase],
               latency: Phase | None, workers: int) -> dict[str, Any]:
     """`bare`: the bare-spaCy phases by kind: "full", "full_numpy", "ours", "2proc"."""
-    spacy_full, spacy_ours, spacy_2 = bare["full"], bare["ours"], bare["2proc"]
+    spacy_full, spacy_full_numpy, spacy_ours, spacy_2 = bare["full"], bare["full_numpy"], bare["ours"], bare["2proc"]
     one, most = by_workers[1], by_workers[workers]
     scaling = most.articles_per_s / one.articles_per_s
     spacy_scaling = spacy_2.articles_per_s / spacy_full.articles_per_s
@@ -784,11 +784,11 @@ def summarise(phases: list[Phase], bare: dict[str, Phase], by_workers: dict[int,
         "words_per_s_by_workers": {str(c): _r(p.words_per_s, 1) for c, p in by_workers.items()},
         "max_articles_per_s": _r(max(p.articles_per_s for p in by_workers.values())),
         "spacy_full_articles_per_s": _r(spacy_full.articles_per_s),
-        "spacy_full_numpy_blas_articles_per_s": _r(bare["full_numpy"].articles_per_s),
+        "spacy_full_numpy_blas_articles_per_s": _r(spacy_full_numpy.articles_per_s),
         "spacy_same_components_articles_per_s": _r(spacy_ours.articles_per_s),
         "spacy_2proc_articles_per_s": _r(spacy_2.articles_per_s),
         "ratio_vs_spacy_full": _r(one.articles_per_s / spacy_full.articles_per_s),
-        "ratio_vs_spacy_full_numpy_blas": _r(one.articles_per_s / bare["full_numpy"].articles_per_s),
+        "ratio_vs_spacy_full_numpy_blas": _r(one.articles_per_s / spacy_full_numpy.articles_per_s),
         "ratio_vs_spacy_same_components": _r(one.articles_per_s / spacy_ours.articles_per_s),
         "workers": workers,
         "scaling_vs_1_worker": _r(scaling),

@@ -34,6 +34,7 @@ from .country_names import (
     Gazetteer,
     Place,
     gazetteer_key,
+    key_tokens,
     load_gazetteer,
 )
 from .text import Ranges, doc_index
@@ -65,7 +66,6 @@ class _Candidate:
 
 
 _SPLIT_FIRST = re.compile(r"[\s,\-']")
-_KEY_TOKENS = re.compile(r"\w+|[^\w\s]")  # as Gazetteer.max_tokens counts them
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +75,7 @@ def _first_chunks() -> dict[str, int]:
     longest: dict[str, int] = {}
     for key in load_gazetteer().entries:
         first = _SPLIT_FIRST.split(key, 1)[0]
-        longest[first] = max(longest.get(first, 0), len(_KEY_TOKENS.findall(key)))
+        longest[first] = max(longest.get(first, 0), key_tokens(key))
     return longest
 
 

@@ -163,10 +163,17 @@ def strip_accents(text: str) -> str:
 
 
 _WS = re.compile(r"\s+")
+_KEY_TOKENS = re.compile(r"\w+|[^\w\s]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
 
 @lru_cache(maxsize=1 << 16)
+def key_tokens(key: str) -> int:
+    """How many tokens a gazetteer key spans, counted as words and single punctuation marks: never
+    fewer than the tokens of a surface it matches, so a scan need not try longer phrases."""
+    return len(_KEY_TOKENS.findall(key))
+
+
 def gazetteer_key(text: str) -> str:
     """Normalise a surface string for lookup: accents, curly apostrophes, whitespace runs."""
     return _WS.sub(" ", strip_accents(text.translate(_APOSTROPHES))).strip()
@@ -288,7 +295,7 @@ def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
         entries[gazetteer_key(phrase)] = []
 
     frozen = {k: tuple(v) for k, v in entries.items()}
-    max_tokens = max(len(re.findall(r"\w+|[^\w\s]", k)) for k in frozen)
+    max_tokens = max(key_tokens(k) for k in frozen)
     return Gazetteer(entries=frozen, max_tokens=min(max_tokens, 8), country_names=short_names)
 
 
