@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from streams.settings import get_settings
+from streams.settings import PROJECT_ROOT, get_settings
 
 
 def _analyze(args) -> int:
@@ -133,7 +133,7 @@ def _eval(args) -> int:
     try:
         report = run_eval(args.gold, load_pipeline(settings.model, settings.blas), corpus=args.corpus,
                           with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
-                          errors=errors)
+                          errors=errors, show_errors=not args.summary)
     except (GoldError, BaselineUnavailable) as error:
         print(f"newswire eval: {error}", file=sys.stderr)
         return 2
@@ -146,6 +146,28 @@ def _eval(args) -> int:
         print(json.dumps(report, ensure_ascii=False))
     else:
         print(format_report(report))
+    return 0
+
+
+def _train(args) -> int:
+    from streams.nlp import load_pipeline
+    from streams.nlp.attribution.rebuild import rebuild
+
+    for path in [args.polnear, *args.gold]:
+        if not path.is_file():
+            print(f"newswire train: {path}: no such file (PolNeAR's training split and the gold files are in the "
+                  f"team's shared/eval/ and eval/; pass --polnear and --gold)", file=sys.stderr)
+            return 2
+    try:
+        import sklearn  # noqa: F401  (the calibration)
+    except ImportError:
+        print("newswire train: needs scikit-learn: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    out = args.out or PROJECT_ROOT / "streams" / "nlp" / "attribution" / "attribution-model.json.gz"
+    meta = rebuild(load_pipeline(settings.model, settings.blas), args.polnear, args.gold, out=out, seed=args.seed,
+                   cache=args.cache, corpus=args.corpus)
+    print(json.dumps({"newswire_train": meta}, ensure_ascii=False, sort_keys=True))
     return 0
 
 
@@ -231,7 +253,24 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=int, default=16, help="nlp.pipe batch size (default 16)")
     evaluate.add_argument("--errors", metavar="FILE", help="write every miss, spurious item and wrong speaker here (JSONL)")
     evaluate.add_argument("--json", action="store_true", help="print only the JSON report")
+    evaluate.add_argument("--summary", action="store_true",
+                          help="figures only, no list of wrong speakers and missed stances (for a held-out set)")
     evaluate.set_defaults(run=_eval)
+
+    shared_eval = PROJECT_ROOT.parent / "shared" / "eval"
+    train = commands.add_parser("train", help="rebuild the shipped attribution and speaker model (reproducible, fixed seed)")
+    train.add_argument("--polnear", type=Path, default=shared_eval / "polnear-train.jsonl",
+                       help="PolNeAR training split (default: ../shared/eval/polnear-train.jsonl)")
+    train.add_argument("--gold", type=Path, nargs="*",
+                       default=[PROJECT_ROOT / "eval" / "fundus-dev.jsonl", PROJECT_ROOT / "eval" / "bbc-gold.jsonl",
+                                shared_eval / "seed-gold.jsonl"],
+                       help="guideline gold files the speaker model learns from (default: the dev half of "
+                            "eval/fundus-*, eval/bbc-gold.jsonl, the seed); never the held-out half")
+    train.add_argument("--out", type=Path, default=None, help="model file (default: the shipped one)")
+    train.add_argument("--seed", type=int, default=13)
+    train.add_argument("--cache", type=Path, default=None, help="keep parsed articles here between runs")
+    train.add_argument("--corpus", type=Path, default=None, help="corpus the gold records refer to (as for eval)")
+    train.set_defaults(run=_train)
 
     soak = commands.add_parser("soak", help="publish load while injecting faults at random; print lost and duplicated")
     soak.add_argument("--minutes", type=float, default=10.0, help="how long to publish and inject faults")

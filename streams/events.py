@@ -46,7 +46,8 @@ def events_for(analysis: dict, published_at: str | None = None) -> list[Event]:
         events.append(Event("entity", article_id, value))
     for quote in analysis["quotes"]:
         value = envelope("quote", quote["start"], quote["end"], quote["kind"]) | {
-            key: quote.get(key) for key in ("text", "speaker", "speaker_id", "cue", "kind", "start", "end", "sentence")
+            key: quote.get(key) for key in ("text", "speaker", "speaker_id", "cue", "kind", "start", "end", "sentence",
+                                            "cue_start", "cue_end", "speaker_start", "speaker_end", "confidence")
         }
         events.append(Event("quote", article_id, value))
     for stance in analysis["stances"]:
@@ -55,7 +56,7 @@ def events_for(analysis: dict, published_at: str | None = None) -> list[Event]:
         value = envelope("stance", *identity) | {
             key: stance.get(key)
             for key in ("actor", "actor_id", "target", "target_id", "polarity", "cue", "type", "intensity",
-                        "evidence", "start", "end")
+                        "evidence", "start", "end", "confidence", "cameo", "form")
         }
         events.append(Event("stance", article_id, value))
     for iso, mentions in analysis["country_mentions"].items():

@@ -71,10 +71,11 @@ ANALYSIS = {
     "entities": [{"id": "person:ann-lee", "canonical": "Ann Lee", "label": "PERSON", "country": None,
                   "mentions": [{"text": "Ann Lee", "start": 0, "end": 7, "field": "text"}]}],
     "quotes": [{"text": "We will", "speaker": "Ann Lee", "speaker_id": "person:ann-lee", "cue": "said",
-                "kind": "full", "start": 10, "end": 17, "sentence": "x"}],
+                "kind": "full", "start": 10, "end": 17, "sentence": "x", "cue_start": 19, "cue_end": 23,
+                "speaker_start": 0, "speaker_end": 7, "confidence": 0.87}],
     "stances": [{"actor": "Ann Lee", "actor_id": "person:ann-lee", "target": "France", "target_id": "gpe:fr",
                  "polarity": "oppose", "cue": "condemned", "type": "criticize_or_accuse", "intensity": -4.0,
-                 "evidence": "Ann Lee condemned France.", "start": 0, "end": 25}],
+                 "evidence": "Ann Lee condemned France.", "start": 0, "end": 25, "confidence": 0.9}],
     "countries": {"FR": 1},
     "country_mentions": {"FR": [{"text": "France", "start": 18, "end": 24, "field": "text"}]},
 }

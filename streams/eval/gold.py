@@ -64,12 +64,19 @@ class GoldArticle:
     indirect: list[GoldQuote] | None = None  # None: not annotated in this format
     countries: dict[str, int] | None = None
     stances: list[GoldStance] | None = None
+    source: str | None = None  # the outlet, as a news.articles record names it
+    url: str | None = None
+    # PolNeAR: every attribution of every kind, as character spans (cue, source or None, content).
+    attributions: list[tuple[tuple[int, int], tuple[int, int] | None, tuple[int, int]]] | None = None
 
     def as_input(self) -> dict[str, Any]:
         """The article as `streams.nlp.analyze_articles` takes it."""
         article: dict[str, Any] = {"id": self.id, "text": self.text}
         if self.title:
             article["title"] = self.title
+        for key in ("source", "url"):
+            if getattr(self, key):
+                article[key] = getattr(self, key)
         return article
 
 
@@ -80,22 +87,35 @@ def text_sha256(text: str) -> str:
 # --- corpus ----------------------------------------------------------------------------------
 
 class Corpus:
-    """Articles of a JSONL corpus by id, read lazily and only once."""
+    """Articles of JSONL corpora by id, each file read lazily and only once.
+
+    `path` (`--corpus`) is read for every record when given. Otherwise a record's corpus is the
+    one it names (`"corpus": "fundus-news"` is `shared/corpus/fundus-news.jsonl` next to the
+    project), or the BBC corpus there when it names none.
+    """
 
     def __init__(self, path: Path | str | None):
+        self.explicit = path is not None
         self.path = Path(path) if path else DEFAULT_CORPUS
-        self._texts: dict[str, dict[str, Any]] | None = None
+        self._files: dict[Path, dict[str, dict[str, Any]]] = {}
 
-    def article(self, article_id: str) -> dict[str, Any]:
-        if self._texts is None:
-            if not self.path.is_file():
+    def path_for(self, name: str | None) -> Path:
+        if name and not self.explicit:
+            return SHARED_CORPUS.parent / f"{name}.jsonl"
+        return self.path
+
+    def article(self, article_id: str, corpus: str | None = None) -> dict[str, Any]:
+        path = self.path_for(corpus)
+        texts = self._files.get(path)
+        if texts is None:
+            if not path.is_file():
                 raise GoldError(
-                    f"a gold record refers to corpus article {article_id!r} but the corpus {self.path} is not "
+                    f"a gold record refers to corpus article {article_id!r} but the corpus {path} is not "
                     f"there; pass --corpus PATH (a JSONL file of {{\"id\", \"text\"}} objects)")
-            self._texts = {str(row.get("id")): row for _, row in read_jsonl(self.path, GoldError)}
-        row = self._texts.get(article_id)
+            texts = self._files[path] = {str(row.get("id")): row for _, row in read_jsonl(path, GoldError)}
+        row = texts.get(article_id)
         if row is None:
-            raise GoldError(f"corpus {self.path} has no article {article_id!r}")
+            raise GoldError(f"corpus {path} has no article {article_id!r}")
         return row
 
 
@@ -124,23 +144,24 @@ def load_gold(path: Path | str, corpus: Corpus | None = None, limit: int | None 
     return articles
 
 
-def _text_of(record: dict[str, Any], corpus: Corpus) -> tuple[str, str | None]:
+def _text_of(record: dict[str, Any], corpus: Corpus) -> tuple[str, str | None, dict[str, Any]]:
+    """The record's text and title, and the corpus row they came from ({} for inline text)."""
     if isinstance(record.get("text"), str):
-        return record["text"], record.get("title")
+        return record["text"], record.get("title"), {}
     corpus_id = record.get("corpus_id") or record.get("id")
     if not corpus_id:
         raise GoldError("a record without text needs corpus_id")
-    row = corpus.article(str(corpus_id))
+    row = corpus.article(str(corpus_id), record.get("corpus"))
     text = row["text"]
     expected = record.get("text_sha256")
     if expected and text_sha256(text) != expected:
-        raise GoldError(f"corpus article {corpus_id!r} in {corpus.path} is not the annotated text "
-                        f"(sha256 differs): the offsets would not fit")
-    return text, record.get("title") if "title" in record else row.get("title")
+        raise GoldError(f"corpus article {corpus_id!r} in {corpus.path_for(record.get('corpus'))} is not the "
+                        f"annotated text (sha256 differs): the offsets would not fit")
+    return text, record.get("title") if "title" in record else row.get("title"), row
 
 
 def _guideline(record: dict[str, Any], corpus: Corpus) -> GoldArticle:
-    full_text, title = _text_of(record, corpus)
+    full_text, title, row = _text_of(record, corpus)
     # A corpus whose texts begin with the headline (the BBC one) marks where it ends: the headline
     # is passed to the extractor as the title, the rest as the body; offsets stay those of the
     # corpus text in the file and are shifted to the body here.
@@ -174,6 +195,8 @@ def _guideline(record: dict[str, Any], corpus: Corpus) -> GoldArticle:
         countries={code: len(surfaces) for code, surfaces in countries.items()} if countries is not None else None,
         stances=[GoldStance(s["actor"], s["target"], s["polarity"], s.get("evidence"))
                  for s in record.get("stances") or []] if "stances" in record else None,
+        source=record.get("source") or row.get("source"),
+        url=record.get("url") or row.get("url"),
     )
 
 
@@ -215,7 +238,32 @@ def _polnear(record: dict[str, Any]) -> GoldArticle:
         checkable = bool(source_text) and speaker_is_name(source_text, text, source.get("start"))
         quotes.append(GoldQuote(qtext, offset, offset + len(qtext), source_text, None, checkable))
     quotes.sort(key=lambda g: (g.start, g.end))
-    return GoldArticle(id=str(record["id"]), text=text, format=POLNEAR, quotes=quotes)
+    return GoldArticle(id=str(record["id"]), text=text, format=POLNEAR, quotes=quotes,
+                       attributions=polnear_attributions(record))
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def polnear_attributions(record: dict[str, Any]) -> list[tuple[tuple[int, int], tuple[int, int] | None, tuple[int, int]]]:
+    """(cue, source, content) character spans of every attribution, whitespace trimmed. A
+    discontinuous content (a quote split by its attribution) is its covering span, as PolNeAR's
+    offsets give it."""
+    text = record["text"]
+    out = []
+    for a in record.get("attributions") or []:
+        cue, content, source = a.get("cue"), a.get("content"), a.get("source")
+        if not cue or not content or not (0 <= cue["start"] < cue["end"] <= len(text)) or \
+                not (0 <= content["start"] < content["end"] <= len(text)):
+            continue
+        src = _trimmed(text, source["start"], source["end"]) if source and source["end"] > source["start"] else None
+        out.append((_trimmed(text, cue["start"], cue["end"]), src, _trimmed(text, content["start"], content["end"])))
+    return out
 
 
 # --- is a PolNeAR source a name? ------------------------------------------------------------

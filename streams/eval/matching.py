@@ -78,6 +78,38 @@ class Accuracy:
 
 
 @dataclass
+class Calibration:
+    """(confidence, was it right) pairs, and their expected calibration error: the mean over ten
+    equal-width confidence bins of |share right - mean confidence|, weighted by the bins' sizes."""
+
+    points: list[tuple[float, bool]] = field(default_factory=list)
+    bins: int = 10
+
+    def add(self, other: "Calibration") -> None:
+        self.points.extend(other.points)
+
+    @property
+    def ece(self) -> float | None:
+        if not self.points:
+            return None
+        total = 0.0
+        for b in range(self.bins):
+            inside = [(c, r) for c, r in self.points
+                      if b / self.bins <= c < (b + 1) / self.bins or (b == self.bins - 1 and c >= 1.0)]
+            if inside:
+                right = sum(r for _, r in inside) / len(inside)
+                mean = sum(c for c, _ in inside) / len(inside)
+                total += len(inside) * abs(right - mean)
+        return total / len(self.points)
+
+    def as_dict(self) -> dict:
+        n = len(self.points)
+        return {"n": n, "ece": _round(self.ece),
+                "mean_confidence": _round(sum(c for c, _ in self.points) / n) if n else None,
+                "share_right": _round(sum(r for _, r in self.points) / n) if n else None}
+
+
+@dataclass
 class CountError:
     """Per-article country counts: sum of |predicted - gold| over the gold total."""
 

