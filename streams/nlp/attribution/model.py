@@ -76,8 +76,8 @@ class AttributionModel:
     def save(self, path: Path | str = MODEL_PATH) -> Path:
         path = Path(path)
         payload = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode("utf-8")
-        # mtime=0: the same model gives the same bytes.
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out:
+        # No name, mtime 0: the same model gives the same bytes wherever it is written.
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out:
             out.write(payload)
         return path
 

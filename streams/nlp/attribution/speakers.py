@@ -65,6 +65,8 @@ class _Mention:
     speech_subject: bool
     reference: bool  # a pronoun or description resolved to the entity, not its name
     object_: bool
+    sentence: int = 0
+    paragraph: int = 0
 
 
 @dataclass
@@ -78,6 +80,9 @@ class SpeakerContext:
     rule_counts: dict[str, int] = field(default_factory=dict)  # entity id -> quotes the rules gave it
     quotes_total: int = 0
     mentions: dict[str, list[_Mention]] = field(default_factory=dict)  # entity id -> body mentions in order
+    starts: dict[str, list[int]] = field(default_factory=dict)  # entity id -> its mentions' starts
+    speech_subjects: dict[str, int] = field(default_factory=dict)  # entity id -> mentions subject of speech
+    person_mentions: int = 1
     by_id: dict[str, Entity] = field(default_factory=dict)
     paragraphs: list[int] = field(default_factory=list)  # paragraph start offsets
     paragraph_ends: list[int] = field(default_factory=list)
@@ -125,9 +130,30 @@ class SpeakerContext:
                 continue
             t = tokens[token_i]
             ctx.mentions[actor.id].append(mention(token_i, t.idx, t.idx + len(t.text), True))
-        for found in ctx.mentions.values():
+        for eid, found in ctx.mentions.items():
             found.sort(key=lambda m: m.start)
+            for m in found:
+                m.sentence, m.paragraph = ctx.sentence_of(m.start), ctx.paragraph_of(m.start)
+            ctx.starts[eid] = [m.start for m in found]
+            ctx.speech_subjects[eid] = sum(1 for m in found if m.speech_subject)
+        ctx.person_mentions = sum(len(f) for eid, f in ctx.mentions.items() if ctx.by_id[eid].label == "PERSON") or 1
         return ctx
+
+    def last_before(self, entity_id: str, offset: int) -> tuple[_Mention | None, int]:
+        """The entity's last mention ending at or before `offset`, and how many end there."""
+        found = self.mentions.get(entity_id, [])
+        k = bisect.bisect_left(self.starts.get(entity_id, []), offset)
+        count = k
+        while k > 0 and found[k - 1].end > offset:
+            k -= 1
+        # mentions starting before `offset` but ending after it do not count as before
+        count = sum(1 for m in found[:count] if m.end <= offset)
+        return (found[k - 1] if k > 0 else None), count
+
+    def between(self, entity_id: str, start: int, end: int) -> list[_Mention]:
+        found = self.mentions.get(entity_id, [])
+        starts = self.starts.get(entity_id, [])
+        return found[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
 
     def paragraph_of(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.paragraphs, offset) - 1)
@@ -208,8 +234,9 @@ def candidates(ctx: SpeakerContext, ev: Evidence) -> list[Entity]:
     window_start = ctx.paragraphs[max(0, ctx.paragraph_of(ev.open_at) - WINDOW_PARAGRAPHS)]
     window_end = ev.close_at + AFTER_CHARS
     scored: list[tuple[int, Entity]] = []
-    for entity_id, found in ctx.mentions.items():
-        near = [m for m in found if window_start <= m.start < window_end and not (ev.open_at <= m.start < ev.close_at)]
+    for entity_id in ctx.mentions:
+        near = [m for m in ctx.between(entity_id, window_start, window_end)
+                if not (ev.open_at <= m.start < ev.close_at)]
         if not near:
             continue
         distance = min(abs(ev.open_at - m.end) if m.start < ev.open_at else m.start - ev.close_at for m in near)
@@ -249,41 +276,41 @@ def rows_for(ctx: SpeakerContext, ev: Evidence, cands: list[Entity]) -> list[lis
     counts = {e.id: len(ctx.mentions.get(e.id, [])) for e in cands}
     by_count = {eid: r for r, eid in enumerate(sorted(counts, key=lambda i: (-counts[i], i)))}
     last_before: dict[str, _Mention | None] = {}
+    before_count: dict[str, int] = {}
     for e in cands:
-        before = [m for m in ctx.mentions.get(e.id, []) if m.end <= ev.open_at]
-        last_before[e.id] = before[-1] if before else None
+        last_before[e.id], before_count[e.id] = ctx.last_before(e.id, ev.open_at)
     recency = sorted(cands, key=lambda e: -(last_before[e.id].start if last_before[e.id] else -1))
     by_recency = {e.id: r for r, e in enumerate(recency)}
     pronoun = _source_pronoun(ctx, ev)
     pronoun_gender = PRONOUN_GENDER.get(pronoun or "")
-    person_mentions = sum(len(f) for eid, f in ctx.mentions.items() if ctx.by_id[eid].label == "PERSON") or 1
+    person_mentions = ctx.person_mentions
     quotes_total = max(1, ctx.quotes_total)
     rows = []
     for e in cands:
         found = ctx.mentions.get(e.id, [])
         last = last_before[e.id]
-        after = [m for m in found if ev.close_at <= m.start < ev.close_at + AFTER_CHARS]
+        after = ctx.between(e.id, ev.close_at, ev.close_at + AFTER_CHARS)
         first_after = after[0] if after else None
-        inside = any(ev.open_at <= m.start < ev.close_at for m in found)
+        inside = bool(ctx.between(e.id, ev.open_at, ev.close_at))
         label = e.label if e.label in LABELS else "other"
-        para_mentions = sum(1 for m in found if p_start <= m.start < p_end)
-        object_near = any(m.object_ and ctx.sentence_of(m.start) in (q_sentence, q_sentence - 1) for m in found)
+        para_mentions = len(ctx.between(e.id, p_start, p_end))
+        object_near = any(m.object_ and m.sentence in (q_sentence, q_sentence - 1) for m in found)
         rows.append([
             0.0, float(ev.rule_speaker is e), float(ev.learned_speaker is e), method, has_rule, has_learned,
             learned_conf if ev.learned_speaker is e else 0.0, cue_conf, _code(label, LABELS),
             math.log1p(ev.open_at - last.end) if last else 10.0,
-            float(q_sentence - ctx.sentence_of(last.start)) if last else 99.0,
-            float(q_paragraph - ctx.paragraph_of(last.start)) if last else 99.0,
-            float(first_after is not None and ctx.sentence_of(first_after.start) == q_last_sentence),
+            float(q_sentence - last.sentence) if last else 99.0,
+            float(q_paragraph - last.paragraph) if last else 99.0,
+            float(first_after is not None and first_after.sentence == q_last_sentence),
             math.log1p(first_after.start - ev.close_at) if first_after else 10.0,
             float(last.subject) if last else 0.0, float(last.speech_subject) if last else 0.0,
             float(last.reference) if last else 0.0, float(inside),
-            float(sum(1 for m in found if m.end <= ev.open_at)), float(len(found)), float(by_count[e.id]),
+            float(before_count[e.id]), float(len(found)), float(by_count[e.id]),
             float(by_recency[e.id]), float(ev.previous_speaker is e), float(ev.previous_gap), kind, quote_tokens,
             starts_paragraph, whole_paragraph, float(len(cands)), float(not found and e.id in ctx.title_ids),
             float(para_mentions), float(object_near),
             (ctx.rule_counts.get(e.id, 0) - float(ev.rule_speaker is e)) / quotes_total,
-            float(sum(1 for m in found if m.speech_subject)),
+            float(ctx.speech_subjects.get(e.id, 0)),
             float(e.place_kind in ("city", "country", "capital", "seat") or e.label in ("LOC", "FAC")),
             float(e.label == "NORP" or e.place_kind == "demonym"), float(len(e.canonical.split())),
             float(all(w[:1].isupper() for w in e.canonical.split())), float(pronoun is not None),

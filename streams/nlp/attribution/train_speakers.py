@@ -36,8 +36,10 @@ from .speakers import (
 )
 from .train import PARAMS, GoldAttribution
 
-SPEAKER_PARAMS = dict(PARAMS, learning_rate=0.1, num_leaves=15, min_data_in_leaf=10)
-SPEAKER_ROUNDS = 400
+# Out of fold on the gold, 100 trees at rate 0.2 are as right as 350 at 0.1 (0.817 against 0.809
+# on direct quotes) and a row costs 3 us instead of 8: an article has ~400 speaker rows.
+SPEAKER_PARAMS = dict(PARAMS, learning_rate=0.2, num_leaves=15, min_data_in_leaf=10)
+SPEAKER_ROUNDS = 100
 GOLD_WEIGHT = 1.0  # a quote of our own gold counts this many PolNeAR quotes (3 and 10 measured no better)
 FOLDS = 5
 

@@ -11,7 +11,10 @@ at") and reciprocal nouns ("the feud between X and Y"). The forms (`Candidate.fo
 * `quote`: inside a direct quote, the speaker about itself ("“We condemn ... the attack on our
   journalists,” said X" -> X opposes the attacker the article names);
 * `indirect`: reported speech of the speaker's own stance ("X said she backed Y"); what a
-  source says of someone else's stance ("Smith said Jones opposed Y") is Smith's claim: none;
+  source says of someone else's stance ("Smith said Jones opposed Y") is Smith's claim: none,
+  unless a factive verb presents it as fact ("Abbas confirmed Israel shared information with the
+  PA"); in a quote or reported speech the speaker's own verdict on someone is the speaker's
+  stance ("He said Mr Straw was naive");
 * `nominal`: event, agent and adjective forms ("drew rebukes from X", "outspoken in condemning Y");
 * `reciprocal`: both directions ("the rivalry between X and Y", "X and Y held joint exercises").
 
@@ -27,7 +30,10 @@ Russia); an event with no owner named in the phrase stands for the one the artic
 Not stances (no candidate): hypotheticals (a modal on the cue or the verb governing it),
 questions, negations (a negated support cue is a rejection: "refused to back"), CAMEO's
 statements, consultations and intentions (routine contacts: visits, meetings, calls), a cue
-whose actor is a thing ("the Willie Horton ads attacking Dukakis"), a dateline place.
+whose actor is a thing ("the Willie Horton ads attacking Dukakis"), a dateline place, a cue
+asked of someone ("called on G8 nations to fund ..."), a purpose ("ripe for expansion to support
+X"), employment ("working with X as programme officer"), a demonym describing a group ("two
+Polish companies" are not Poland).
 Everything else a candidate is, goes to the verifier (verifier.py), which gives its confidence.
 """
 
@@ -41,14 +47,14 @@ from typing import TYPE_CHECKING, Sequence
 import numpy
 from spacy.attrs import DEP, HEAD, LEMMA, LOWER, POS
 from spacy.strings import hash_string
-from spacy.symbols import AUX, dobj
+from spacy.symbols import AUX, acomp, attr, dobj
 from spacy.tokens import Doc, Span, Token
 
 from ..country_names import country_name
 from ..entities import PERSON_ROLES, TITLE_WORDS, ArticleEntities, Entity, Mention, _unique_id, slug
 from ..reference import SPOKES_WORDS, STAND_IN_VOICES, resolve, subject_of
 from ..text import DocIndex, Ranges, doc_index
-from .lexicon import INTENSITY, TYPES, Cue, Lexicon, cameo_type, load_lexicon
+from .lexicon import INTENSITY, Cue, Lexicon, cameo_type, load_lexicon
 
 if TYPE_CHECKING:
     from ..quotes import Quote
@@ -116,6 +122,13 @@ GOVERNMENT_NOUNS = {"government", "administration", "army", "military", "forces"
 THING_OWNER_PREPS = {"of"}
 BEHIND = {"lead", "back", "sponsor", "fund", "run", "organise", "organize", "support", "drive", "finance"}
 COUNTRY_WORDS = {"country", "nation", "state"}
+# Heads that name an organisation or a group of them: an appositive name is the thing itself, and a
+# demonym only says where it is ("two Polish companies").
+ORGISH = {"company", "firm", "business", "bank", "group", "university", "college", "school", "institution",
+          "organisation", "organization", "charity", "team", "club", "newspaper", "paper", "party", "startup",
+          "agency", "network", "broadcaster", "channel", "outlet", "union", "foundation", "institute", "body",
+          "people", "citizen", "national", "student", "player", "worker", "supplier", "maker", "producer",
+          "manufacturer", "carrier", "airline", "operator", "developer", "investor", "lender", "insurer"}
 # People named by what they are: as targets they are themselves, not whoever they work for.
 PERSON_NOUNS = {"journalist", "reporter", "correspondent", "editor", "writer", "employee", "staffer", "aide",
                 "adviser", "advisor", "doctor", "student", "teacher", "woman", "man", "girl", "boy", "child",
@@ -202,6 +215,7 @@ class Ends:
         self.datelines = datelines
         self._country_cache: dict[str, Entity] = {}
         self.demonyms: set[int] = set()  # tokens read as their country ("Britons", "the Russian attack")
+        self._resolved: dict[tuple, list[tuple[Entity, str]]] = {}
 
     def country(self, code: str, mention_token: Token | None = None) -> Entity | None:
         if code in self._country_cache:
@@ -248,7 +262,9 @@ class Ends:
         """"the Russian government", "US troops", "Israel's army": the country a government noun names."""
         for child in token.children:
             if child.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and child.i < token.i:
-                if child.lower_.startswith(("pro-", "anti-")) or self.doc[max(0, child.i - 1)].lower_ in ("pro", "anti"):
+                if child.lower_.startswith(("pro-", "anti-")) or child.lower_ in ("pro", "anti", "-") \
+                        or self.doc[max(0, child.i - 1)].lower_ in ("pro", "anti") \
+                        or (self.doc[max(0, child.i - 1)].text == "-" and self.doc[max(0, child.i - 2)].lower_ in ("pro", "anti")):
                     continue  # "the pro-Russian separatist government" is not Russia's
                 e = self._named(child)
                 if e is not None and e.label == "GPE":
@@ -275,6 +291,15 @@ class Ends:
                     speaker: Entity | None = None, depth: int = 0) -> list[tuple[Entity, str]]:
         """Every entity a phrase stands for: one, or several ("parties including the DA and the
         EFF", "the Biden-Harris ticket")."""
+        key = (token.i, role, actor.id if actor is not None else None, speaker.id if speaker is not None else None,
+               depth)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve_all(token, role, actor, speaker, depth)
+        return found
+
+    def _resolve_all(self, token: Token, role: str, actor: Entity | None, speaker: Entity | None,
+                     depth: int) -> list[tuple[Entity, str]]:
         if token.i in self.datelines or depth > 3:
             return []
         lower = token.lower_
@@ -317,8 +342,8 @@ class Ends:
             if out:
                 return out
         # "rowdy-sheeters Wilson Garden Naga", "the Italian finance minister, Domenico Siniscalco"
-        has_owner = any(c.dep_ == "poss" for c in token.children)
-        for child in token.children:
+        has_owner = any(c.dep_ == "poss" for c in token.children) and lemma not in ORGISH
+        for child in token.children:  # ("his institution, DonNU" is DonNU; "Yukos' arm, Yugansk" is Yukos')
             if child.dep_ == "appos" and child.i > token.i and not (has_owner and role == "target"):
                 out = self.resolve_all(child, role, actor, speaker, depth + 1)
                 if out:
@@ -338,8 +363,17 @@ class Ends:
                 return [(country, "government")]
         if lemma in ACTOR_NOUNS or lower in ACTOR_NOUNS or lower in STAND_IN_VOICES or lemma in GROUP_NOUNS:
             # (reference.resolve would make a capitalised title into a new name: "Congressman")
-            e = self.actorish(resolve(token, self.entities, self.quoted), token) if token.pos_ != "PROPN" else None
-            if e is None and role == "target":
+            raw = resolve(token, self.entities, self.quoted) if token.pos_ != "PROPN" else None
+            if raw is not None and (raw.label == "NORP" or raw.place_kind == "demonym" or any(
+                    c.lower_.startswith(("pro-", "anti-")) or c.lower_ in ("pro", "anti") for c in token.subtree
+                    if c.i < token.i)):
+                raw = None  # "two Polish companies", "the pro-Russian government": not the country itself
+            amods = [c.i for c in token.children if c.dep_ == "amod"]
+            if raw is not None and amods and any(m.field == "text" and m.token_start <= i < m.token_end
+                                                 for m in raw.mentions for i in amods):
+                raw = None  # a demonym modifier says where they are from, not who they are
+            e = self.actorish(raw, token)
+            if e is None and role == "target" and lemma not in ORGISH:
                 e = self._country_in(token)  # "expelled Bolivia's ambassador": the country he stands for
                 if e is None:  # "the US-led coalition": who leads it
                     owners = self.owners(token)
@@ -392,7 +426,10 @@ class Ends:
                         if e is not None:
                             return [e]
         out: list[Entity] = []
+        demonym_ok = token.lemma_.lower() not in ORGISH  # "two Polish companies" are not Poland's
         for child in children:
+            if child.dep_ == "amod" and not demonym_ok:
+                continue
             if child.dep_ in ("compound", "amod", "nmod") and child.i < token.i:
                 # "the Biden-Harris ticket": both halves of a hyphenated pair
                 for c in [child] + [g for g in child.children if g.dep_ in ("compound", "amod", "nmod") and g.i < child.i]:
@@ -527,6 +564,8 @@ def datelines(doc: Doc) -> set[int]:
     for k, start in enumerate(index.sent_starts):
         if start > 2 and "\n" not in text[start - 3:start]:
             continue  # a dateline opens a paragraph
+        if not any(d in text[start:start + 60] for d in ("—", "–", "--", " - ", "―")):
+            continue
         first = starts[k]
         end = starts[k + 1] if k + 1 < len(starts) else len(tokens)
         for i in range(first, min(end, first + 12)):
@@ -561,6 +600,7 @@ class _Finder:
         self._direct = sorted(((q.start - 1, q.end + 1, q) for q in direct), key=lambda x: x[0])
         self._direct_starts = [s for s, _, _ in self._direct]
         self._indirect = sorted(((q.start, q.end, q) for q in indirect), key=lambda x: x[0])
+        self._questions: dict[int, bool] = {}
 
     # where a cue sits: the reporter's words, a quote, reported speech
     def quote_at(self, offset: int) -> Quote | None:
@@ -579,6 +619,16 @@ class _Finder:
 
     def sentence_of(self, i: int) -> int:
         return max(0, bisect.bisect_right(self.index.sent_token_starts, i) - 1)
+
+    def question(self, i: int) -> bool:
+        """Is the sentence of token `i` a question?"""
+        k = self.sentence_of(i)
+        found = self._questions.get(k)
+        if found is None:
+            starts = self.index.sent_starts
+            end = starts[k + 1] if k + 1 < len(starts) else len(self.index.text)
+            found = self._questions[k] = self.index.text[starts[k]:end].rstrip().endswith("?")
+        return found
 
     def context(self, cue_token: Token) -> tuple[str, Entity | None, float] | None:
         """(form, speaker, speaker confidence) for a cue: the reporter's ("reporter", None), a
@@ -630,7 +680,7 @@ class _Finder:
         where, speaker, speaker_conf = ctx
         actors: list[tuple[Entity, str, int]] = []
         if fixed_actor is not None:
-            actors.append((fixed_actor[0], fixed_actor[1], cue_token.i))  # how == "speaker": kept below
+            actors.append((fixed_actor[0], fixed_actor[1], cue_token.i))
         for t in actor_tokens:
             for e, how in self.ends.resolve_all(t, "actor", speaker=self._we(t, cue_token, speaker)):
                 actors.append((e, how, t.i))
@@ -689,11 +739,21 @@ class _Finder:
     def verb(self, verb: Token) -> None:
         lex = self.lex
         lemma = verb.lemma_.lower()
-        if lemma not in lex.full_verbs and lemma not in ALWAYS_LOOK:
-            # a verb that is a cue only with certain objects ("impose sanctions"): look no further without one
-            if not any(c.dep_ == "dobj" and (lemma, c.lemma_.lower()) in lex.objects for c in verb.children):
-                return
         children = list(verb.children)
+        deps = {c.dep_ for c in children}
+        if lemma not in lex.verbs:
+            # a verb that is a cue only in some construction: look no further without its parts
+            possible = (
+                ("dobj" in deps and any(c.dep_ == "dobj" and (lemma, c.lemma_.lower()) in lex.objects for c in children))
+                or (lemma in lex.phrasal_verbs and ("prep" in deps or "dative" in deps or "dobj" in deps))
+                or ("prt" in deps and lemma in lex.particle_lemmas)
+                or (lemma in JUDGEMENT_VERBS and ("dobj" in deps or "nsubjpass" in deps))
+                or (lemma in APPEAL_VERBS and bool(deps & {"xcomp", "ccomp", "advcl"}))
+                or (lemma in NEGATED_ONLY and ("neg" in deps or verb.dep_ == "xcomp"))
+                or (lemma in lex.passive and "agent" in deps)
+                or lemma in RECIPROCAL_VERBS)
+            if not possible:
+                return
         particles = [c.lower_ for c in children if c.dep_ == "prt"]
         dobjs = [c for c in children if c.dep_ in ("dobj", "dative")]
         cue: Cue | None = None
@@ -787,8 +847,6 @@ class _Finder:
         if cue is None and lemma in APPEAL_VERBS and _demanded_action(verb) is not None:
             cue = Cue("100", "appeal_or_demand", "oppose")
         if cue is None:
-            if lemma in RECIPROCAL_VERBS:
-                return
             return
         if lemma == "call" and cue.type == "appeal_or_demand":
             on = [c for c in children if c.dep_ == "prep" and c.lower_ in ("on", "upon")]
@@ -798,12 +856,16 @@ class _Finder:
             return
         if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in APPEAL_VERBS | {"want", "hope", "wish"}:
             return  # "called on G8 nations to fund ...": a request, not a stance of anyone
+        if verb.dep_ in ("acl", "relcl") and "aux" in deps and any(c.lower_ == "to" for c in children):
+            return  # "ripe for expansion to support X", "a plan to back Y": a purpose, not a stance
+        if cue.type == "cooperate" and any(c.dep_ == "prep" and c.lower_ == "as" for c in children):
+            return  # "working with X as programme officer": employment, not cooperation
         negated = _negated(verb)
         if negated:
             if cue.polarity == "oppose" or cue.type not in ("express_support", "praise", "recognize", "cooperate"):
                 return
             cue = Cue("120", "reject", "oppose", None, cue.lemma)
-        if self.index.sents[self.sentence_of(verb.i)].text.rstrip().endswith("?"):
+        if self.question(verb.i):
             return
         reciprocal = lemma in RECIPROCAL_VERBS or bool(cue.reverse)
         # the hyphenated actor: "Moscow-backed candidate"
@@ -946,7 +1008,7 @@ class _Finder:
         return _with_conjuncts(out)
 
     def _event_noun(self, noun: Token, cue: Cue) -> None:
-        if self.index.sents[self.sentence_of(noun.i)].text.rstrip().endswith("?"):
+        if self.question(noun.i):
             return
         if any(c.dep_ == "neg" or c.lower_ in ("no", "without") for c in noun.children):
             return
@@ -1032,7 +1094,7 @@ class _Finder:
         tokens = members + extra + withs
         if len(tokens) < 2:
             return
-        if self.index.sents[self.sentence_of(noun.i)].text.rstrip().endswith("?"):
+        if self.question(noun.i):
             return
         self.add(tokens, [], cue, noun.text, noun, "reciprocal", pairwise=True)
 
@@ -1115,6 +1177,15 @@ def _hashes(lex: Lexicon) -> tuple[numpy.ndarray, set[tuple[int, int]]]:
     return found
 
 
+_VERDICTS: list[numpy.ndarray] = []
+
+
+def _verdict_hashes() -> numpy.ndarray:
+    if not _VERDICTS:
+        _VERDICTS.append(numpy.array(sorted(hash_string(w) for w in CONDEMNING | PRAISING), dtype=numpy.uint64))
+    return _VERDICTS[0]
+
+
 def _member(values: numpy.ndarray, sorted_hashes: numpy.ndarray) -> numpy.ndarray:
     at = numpy.searchsorted(sorted_hashes, values).clip(0, len(sorted_hashes) - 1)
     return sorted_hashes[at] == values
@@ -1126,17 +1197,21 @@ def find_candidates(doc: Doc, entities: ArticleEntities, excluded: Ranges, quote
     finder = _Finder(doc, entities, excluded, quoted, quotes, lex)
     cue_verbs = lex.cue_verbs | JUDGEMENT_VERBS | APPEAL_VERBS | NEGATED_ONLY | RECIPROCAL_VERBS
     cue_nouns, adjectives = lex.cue_nouns, lex.cue_adjectives
-    verdicts = CONDEMNING | PRAISING
     # Only the tokens whose lemma or lower form is some cue's are looked at (one numpy pass).
     arr = doc.to_array([LEMMA, LOWER, POS, DEP, HEAD])
     hashes, object_pairs = _hashes(lex)
-    mask = _member(arr[:, 0], hashes) | _member(arr[:, 1], hashes) | (arr[:, 1] == _BEHIND) \
-        | ((arr[:, 0] == _BE) & (arr[:, 2] == AUX))
+    mask = _member(arr[:, 0], hashes) | _member(arr[:, 1], hashes) | (arr[:, 1] == _BEHIND)
     # verbs that are cues only with some objects ("impose sanctions"): the heads of such objects
     heads = arr[:, 4].astype(numpy.int64) + numpy.arange(len(arr))  # HEAD is relative
+    lemmas = arr[:, 0].tolist()
     for j in numpy.flatnonzero(arr[:, 3] == _DOBJ).tolist():
         h = int(heads[j])
-        if (int(arr[h, 0]), int(arr[j, 0])) in object_pairs:
+        if (lemmas[h], lemmas[j]) in object_pairs:
+            mask[h] = True
+    # "be" with a verdict ("was naive", "is a liar"): the copula
+    for j in numpy.flatnonzero(_member(arr[:, 1], _verdict_hashes()) & ((arr[:, 3] == attr) | (arr[:, 3] == acomp))).tolist():
+        h = int(heads[j])
+        if lemmas[h] == _BE and arr[h, 2] == AUX:
             mask[h] = True
     tokens = finder.index.tokens
     for i in numpy.flatnonzero(mask).tolist():
@@ -1168,10 +1243,8 @@ def find_candidates(doc: Doc, entities: ArticleEntities, excluded: Ranges, quote
         elif pos == "ADP":
             if token.lower_ == "behind" and not excluded.contains(token.idx):
                 finder.behind(token)
-        elif pos == "AUX" and token.dep_ in ("ccomp", "ROOT", "conj", "parataxis") and token.lemma_ == "be":
-            if any(c.dep_ in ("attr", "acomp") and c.lower_ in verdicts for c in token.children) \
-                    and not excluded.contains(token.idx):
-                finder.copula(token)
+        elif pos == "AUX" and token.dep_ in ("ccomp", "ROOT", "conj", "parataxis") and not excluded.contains(token.idx):
+            finder.copula(token)
     finder.resolve_pending()
     return finder.found, finder.index
 

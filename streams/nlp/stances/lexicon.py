@@ -128,6 +128,7 @@ class Lexicon:
     cue_nouns: set[str] = field(default_factory=set)  # every noun of `nouns`, `agents`, `reciprocal`
     cue_adjectives: set[str] = field(default_factory=set)
     full_verbs: set[str] = field(default_factory=set)  # verbs that are cues without a given object
+    particle_lemmas: set[str] = field(default_factory=set)
 
     def index(self) -> "Lexicon":
         self.phrasal_verbs = {k[0] for k in self.phrasal}
@@ -135,6 +136,7 @@ class Lexicon:
             k[0] for k in self.objects} | set(self.passive)
         self.cue_nouns = set(self.nouns) | set(self.agents) | set(self.reciprocal)
         self.cue_adjectives = {a for a, _ in self.adjectives}
+        self.particle_lemmas = {k[0] for k in self.particle_verbs}
         self.full_verbs = set(self.verbs) | self.phrasal_verbs | {k[0] for k in self.particle_verbs} | set(self.passive)
         return self
 

@@ -24,8 +24,8 @@ What is taken:
   anything: parsing adds strings; the model is a dependency, so the same model gives the same
   file), plus the irregular ones the rules cannot make (`IRREGULAR_NOUNS`).
   `A noun lemma code`: agent nouns made the same way ("supporter", "critic", "ally").
-* `X kind words code`: what CAMEO does not hold as verbs (`EXTRA_CUES`): phrasal cues ("hit out
-  at"), adjectival ones ("critical of", "supportive of"), reciprocal nouns ("feud", "alliance
+* `X kind words code`: what CAMEO does not hold as verbs (`EXTRA_CUES`; verb + object ones become
+  `P` lines): phrasal cues ("hit out at"), adjectival ones ("critical of", "supportive of"), reciprocal nouns ("feud", "alliance
   ... between X and Y"), each with the CAMEO code of the event class it belongs to.
 
 The type, polarity and intensity of a code are `lexicon.cameo_type` (the README table), not stored
@@ -85,6 +85,7 @@ LEMMA_CODES = {
     "sue": "115",  # CAMEO: with prosecution (173)
     "blast": "111", "slam": "111",  # CAMEO: explosions; news: "X blasted Y" is criticism
     "reject": "120",  # CAMEO: under REFUSE, coded by its patterns only
+    "oppose": "120",  # CAMEO: with "argue", "debate" (110); the README types it a rejection
     "approve": "050",  # CAMEO: with "allow" (080, yield)
     "warn": "130",  # CAMEO 130 too, but kept apart from "caution"; a stance only with a named object
     "lambast": "111", "depose": "174", "evict": "174", "partner": "050", "co-operate": "050", "champion": "050",
@@ -140,6 +141,9 @@ EXTRA_CUES: list[tuple[str, str, str]] = [
     ("adjective", "appalled by", "111"), ("adjective", "grateful for", "051"),
     ("adjective", "proud of", "051"),
     ("adjective", "loyal to", "050"), ("adjective", "grateful to", "051"), ("adjective", "behind", "050"),
+    # verb + object CAMEO lacks (its patterns have "* &EVIDENCE" for "share", not information)
+    ("object", "share information", "064:064"), ("object", "share intelligence", "064:064"),
+    ("object", "take exception", "111"), ("object", "voice concern", "111"), ("object", "express concern", "111"),
     # passive only: a verb too general in the active whose passive with an agent is the event
     ("passive", "hold", "173"), ("passive", "take", "171"), ("passive", "target", "190"),
     ("passive", "close", "172"), ("passive", "shut", "172"),
@@ -378,6 +382,10 @@ def build(cameo: Path, vocab) -> list[str]:
         if kind == "particle":
             verb, particle = words.split(" ")
             lines.append(f"V\t{verb}\t{particle}\t{code}")
+        elif kind == "object":
+            verb, noun = words.split(" ")
+            forward, _, reverse = code.partition(":")
+            lines.append(f"P\t{verb}\t{noun}\t{forward}\t{reverse or '-'}")
         else:
             lines.append(f"X\t{kind}\t{words}\t{code}")
     return lines

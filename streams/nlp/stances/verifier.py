@@ -165,7 +165,8 @@ class Verifier:
     def save(self, path: Path | str = VERIFIER_PATH) -> Path:
         path = Path(path)
         payload = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode("utf-8")
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out:
+        # mtime=0 and no file name in the header: the same model gives the same bytes wherever it is written
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out:
             out.write(payload)
         return path
 
