@@ -46,7 +46,7 @@ TITLE_WORDS = {
     "attorney", "foreign", "defense", "defence", "state", "of", "the", "sister", "brother", "mother",
     "father", "daughter", "son", "wife", "husband", "coach", "captain", "director", "ceo", "chief",
     "prof", "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "baroness", "baron",
-    "councillor", "cllr", "cllr.", "detective", "inspector", "superintendent", "constable", "sergeant", "deputy",
+    "councillor", "cllr", "cllr.", "congressman", "congresswoman", "detective", "inspector", "superintendent", "constable", "sergeant", "deputy",
     "commissioner", "dean", "provost", "chancellor", "sheriff", "pastor", "father", "fr", "fr.",
 }
 # Letters after a name that are not part of it: honours, degrees, seats ("Afrasiab Anwar MBE").
@@ -59,6 +59,7 @@ PERSON_TITLES = {
     "pope", "sheikh", "judge", "mayor", "ambassador", "sir", "lord", "lady", "dame", "premier", "prof",
     "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "minister", "secretary",
     "councillor", "cllr", "detective", "inspector", "superintendent", "constable", "sergeant", "commissioner",
+    "congressman", "congresswoman",
 }
 # Nouns for what a person is or does: a name in apposition with one, or right after one, is a
 # person's whatever label the NER gave it ("the company's CEO, Abdulaziz Jaafar", "Craig Le Clair,
@@ -485,6 +486,7 @@ def _unique_id(base: str, entities: Iterable[Entity]) -> str:
 class _Raw:
     mention: Mention
     tokens: list[str]
+    sentence_initial: bool = False  # the name's first word opens its sentence (capitalised anyway)
 
 
 def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[CountryMention]) -> list[_Raw]:
@@ -519,7 +521,7 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                 continue
             span = doc[start:end]
             raws.append(_Raw(Mention(span.text, span.start_char, span.end_char, field_name, label, start, end),
-                             [t.text for t in tokens]))
+                             [t.text for t in tokens], bool(doc[start].is_sent_start)))
             covered.append((ent.start_char, ent.end_char))
         # Places the NER missed but the gazetteer found are entities too.
         cover = Ranges(covered)
@@ -543,11 +545,19 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
 
     # Full person names of the article, in order of first mention.
     full_names: dict[tuple[str, ...], str] = {}
+    alias: dict[tuple[str, ...], tuple[str, ...]] = {}
     full_positions: list[tuple[int, int, tuple[str, ...]]] = []
     for r in raws:
         if r.mention.label == "PERSON" and len(r.tokens) >= 2 and r.tokens[0][:1].isupper() and r.tokens[-1][:1].isupper() \
                 and all(t[:1].isupper() or t.lower() in NAME_PARTICLES for t in r.tokens):
             key = _name_key(r.tokens)
+            if key not in full_names and len(r.tokens) == 2 and (r.sentence_initial or r.mention.field == "title"):
+                # "Contrasting Biden (...) with Trump": a capitalised word opening the sentence
+                # before the surname of someone already named is not a first name.
+                earlier = [k for k in full_names if k[-1] == key[-1] and k[0] != key[0]]
+                if len(earlier) == 1:
+                    alias[key] = earlier[0]
+                    continue
             full_names.setdefault(key, r.mention.text)
             full_positions.append((r.mention.field != "title", r.mention.start, key))
     surname_of: dict[str, list[tuple[str, ...]]] = {}
@@ -565,7 +575,8 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
 
     def person_for(r: _Raw) -> tuple[str, ...] | None:
         if r.mention.label == "PERSON" and len(r.tokens) >= 2:
-            return _name_key(r.tokens)
+            key = _name_key(r.tokens)
+            return alias.get(key, key)
         if len(r.tokens) != 1 or r.mention.label not in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"):
             return None
         word = r.tokens[0]

@@ -57,7 +57,6 @@ def learned_indirect(doc: Doc, attributions: list[Attribution], quoted: Ranges, 
     index = doc_index(doc)
     text = index.text
     taken = {(q.start, q.end) for q in existing}
-    direct_spans = Ranges(sorted((q.start - 1, q.end + 1) for q in direct))
     out = []
     for a in attributions:
         cue = index.tokens[a.cue_i]
@@ -73,7 +72,7 @@ def learned_indirect(doc: Doc, attributions: list[Attribution], quoted: Ranges, 
         inside = sum(1 for t in index.tokens[first:last] if quoted.contains(t.idx))
         if last - first < 3 or inside * 2 >= last - first:
             continue
-        if (start, end) in taken or (direct_spans.overlaps(start, end) and inside):
+        if (start, end) in taken:
             continue
         sentence = index.sents[index.sentence_at(cue.idx)].text.strip()
         quote = Quote(text[start:end], start, end, None, text[a.cue[0] : a.cue[1]], "indirect", sentence, a.cue_i)
