@@ -195,7 +195,8 @@ def _trim(span: Span, person: bool) -> tuple[int, int]:
     for i in range(start + 1, end):
         t = doc[i]
         hyphenated = doc[i - 1].text in ("-", "‑") and not doc[i - 1].whitespace_ and i >= 2 and \
-            not doc[i - 2].whitespace_  # "Ban Ki-moon", "Park Geun-hye"
+            not doc[i - 2].whitespace_ and len(t.text) <= 5 and t.tag_ not in ("VBN", "VBD", "VBG", "JJ")
+        # "Ban Ki-moon", "Park Geun-hye"; not "Taylor Swift-themed"
         if (t.pos_ in ("VERB", "AUX") or (t.is_alpha and t.is_lower and t.lower_ not in NAME_PARTICLES)) and not hyphenated:
             end = i
             break
@@ -515,7 +516,13 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                 label = "PERSON"
             if label not in ("ORG", "FAC", "EVENT", "LAW") and re.fullmatch(r"[A-Z]{1,4}-?\d{1,2}", ent.text):
                 label = "ORG"  # "G8", "G7", "G20" tagged PERSON, NORP or PRODUCT
-            start, end = _trim(doc[span_start : ent.end], person=label == "PERSON")
+            ent_end = ent.end
+            # "the Police Federation of England and Wales": the NER stops at "and", the name does not.
+            if label == "ORG" and ent_end + 1 < len(doc) and doc[ent_end - 2].lower_ == "of" \
+                    and doc[ent_end].lower_ == "and" and doc[ent_end + 1].ent_type_ in ("GPE", "ORG") \
+                    and doc[ent_end - 1].ent_type_ in ("ORG", "GPE"):
+                ent_end += 2
+            start, end = _trim(doc[span_start : ent_end], person=label == "PERSON")
             tokens = list(doc[start:end])
             if not tokens or _is_junk(tokens):
                 continue
