@@ -4,7 +4,8 @@
    input's hash when `cache` is given: a second run skips the parse).
 2. Train the attribution model on all PolNeAR training articles (train.py), and two more on each
    half, so each article's quotes can be found by a model that never saw it.
-3. Train the speaker model and its calibration (train_speakers.py).
+3. Train the speaker model and its calibration (train_speakers.py), calibrated on the gold files
+   that hold several outlets.
 4. Write `attribution-model.json.gz` with what it was trained on and its validation figures.
 """
 
@@ -65,13 +66,14 @@ def rebuild(nlp: Language, polnear: Path, gold: Sequence[Path] = (), out: Path =
         other = half_models[1] if k in halves[0] else half_models[0]
         polnear_labelled.append((LabelledArticle(str(r["id"]), d, None, ArticleMeta(), "polnear",
                                                  attributions=gold_attributions(r)), other))
-    gold_articles: list[LabelledArticle] = []
+    gold_articles = []
+    multi_outlet: set[str] = set()
     shared = Corpus(corpus)
     for path in gold:
-        for a in load_gold(path, shared):
-            if a.format != "guideline":
-                continue
-            gold_articles.append(a)
+        found = [a for a in load_gold(path, shared) if a.format == "guideline"]
+        if len({a.source for a in found if a.source}) > 1:
+            multi_outlet.update(a.id for a in found)  # the speaker confidences are calibrated on these
+        gold_articles.extend(found)
     texts = []
     for a in gold_articles:
         if a.title:
@@ -85,7 +87,8 @@ def rebuild(nlp: Language, polnear: Path, gold: Sequence[Path] = (), out: Path =
         labelled.append(LabelledArticle(
             a.id, body, title, ArticleMeta(source=a.source, url=a.url), "gold",
             gold_quotes=[(q.start, q.end, q.text, q.speaker) for q in a.quotes],
-            gold_indirect=[(q.start, q.end, q.text, q.speaker) for q in a.indirect or []]))
+            gold_indirect=[(q.start, q.end, q.text, q.speaker) for q in a.indirect or []],
+            calibrate=a.id in multi_outlet))
     log("speaker model:")
     report = train_speakers(polnear_labelled, labelled, model, seed, log=log)
     model.meta["trained_on"] = [polnear.name, *[Path(p).name for p in gold]]
