@@ -184,7 +184,7 @@ def _is_junk(tokens: Sequence[Token]) -> bool:
 def _trim(span: Span, person: bool) -> tuple[int, int]:
     """Token range of the name inside an NER span: no determiner, title, possessive, punctuation."""
     start, end = span.start, span.end
-    doc = span.doc
+    doc = doc_index(span.doc).tokens  # a plain list: indexing a Doc makes a new Token each time
     strip_front = TITLE_WORDS | DETERMINERS if person else DETERMINERS
     # Keep the last word even if it is a title word: "Mr. King" is King, not nothing.
     while end - start > 1 and (doc[start].is_punct or doc[start].lower_ in strip_front
@@ -494,7 +494,9 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
     raws: list[_Raw] = []
     for doc, field_name, excluded in docs:
         covered: list[tuple[int, int]] = []
-        for ent in doc.ents:
+        index = doc_index(doc)
+        toks = index.tokens  # a plain list: indexing a Doc makes a new Token each time
+        for ent in doc_index(doc).ents:
             if ent.label_ not in ENTITY_LABELS or excluded.overlaps(ent.start_char, ent.end_char):
                 continue
             if len(ent) == 1 and ent[0].lower_ in TITLE_WORDS:
@@ -504,13 +506,13 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
             # "Cardinal Cormac Murphy-O'Connor" tagged ORG on the surname only: a title and the
             # capitalised words between it and the span make it a person's full name.
             j = span_start
-            while j > 0 and doc[j - 1].pos_ == "PROPN" and not doc[j - 1].ent_type_ and doc[j - 1].is_alpha \
-                    and doc[j - 1].text[:1].isupper() and doc[j - 1].lower_ not in TITLE_WORDS and span_start - j < 3:
+            while j > 0 and toks[j - 1].pos_ == "PROPN" and not toks[j - 1].ent_type_ and toks[j - 1].is_alpha \
+                    and toks[j - 1].text[:1].isupper() and toks[j - 1].lower_ not in TITLE_WORDS and span_start - j < 3:
                 j -= 1
-            before = doc[j - 1] if j > 0 else None
+            before = toks[j - 1] if j > 0 else None
             if before is not None and before.lower_ in PERSON_TITLES and (j < span_start or label != "PERSON"):
                 label, span_start = "PERSON", j
-            elif doc[ent.start].lower_ in HONORIFICS:
+            elif toks[ent.start].lower_ in HONORIFICS:
                 label = "PERSON"  # "Mr Blair" tagged ORG
             elif label in ("ORG", "GPE", "NORP", "PRODUCT", "FAC", "LOC") and _named_as_person(ent):
                 label = "PERSON"
@@ -518,17 +520,18 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                 label = "ORG"  # "G8", "G7", "G20" tagged PERSON, NORP or PRODUCT
             ent_end = ent.end
             # "the Police Federation of England and Wales": the NER stops at "and", the name does not.
-            if label == "ORG" and ent_end + 1 < len(doc) and doc[ent_end - 2].lower_ == "of" \
-                    and doc[ent_end].lower_ == "and" and doc[ent_end + 1].ent_type_ in ("GPE", "ORG") \
-                    and doc[ent_end - 1].ent_type_ in ("ORG", "GPE"):
+            if label == "ORG" and ent_end + 1 < len(doc) and toks[ent_end - 2].lower_ == "of" \
+                    and toks[ent_end].lower_ == "and" and toks[ent_end + 1].ent_type_ in ("GPE", "ORG") \
+                    and toks[ent_end - 1].ent_type_ in ("ORG", "GPE"):
                 ent_end += 2
             start, end = _trim(doc[span_start : ent_end], person=label == "PERSON")
-            tokens = list(doc[start:end])
+            tokens = toks[start:end]
             if not tokens or _is_junk(tokens):
                 continue
-            span = doc[start:end]
-            raws.append(_Raw(Mention(span.text, span.start_char, span.end_char, field_name, label, start, end),
-                             [t.text for t in tokens], bool(doc[start].is_sent_start)))
+            start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+            raws.append(_Raw(Mention(index.text[start_char:end_char], start_char, end_char, field_name, label, start,
+                                     end),
+                             [t.text for t in tokens], bool(toks[start].is_sent_start)))
             covered.append((ent.start_char, ent.end_char))
         # Places the NER missed but the gazetteer found are entities too.
         cover = Ranges(covered)

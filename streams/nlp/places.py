@@ -232,7 +232,7 @@ def entities(doc: Doc) -> tuple[tuple[Span, ...], list[int]]:
     per doc (`doc.ents` makes new Span objects on every access)."""
     cached = doc.user_data.get("newswire.ents")
     if cached is None:
-        ents = doc.ents
+        ents = doc_index(doc).ents
         at = [-1] * len(doc)
         for k, ent in enumerate(ents):
             for i in range(ent.start, ent.end):

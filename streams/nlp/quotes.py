@@ -37,7 +37,7 @@ from spacy.tokens import Doc, Span, Token
 from .attribution.candidates import cue_span
 from .entities import ArticleEntities, Entity
 from .reference import resolve, subject_of
-from .text import Ranges, doc_index, paragraph_ranges
+from .text import Ranges, TokenRun, doc_index, paragraph_ranges
 
 SPEECH_VERBS = {
     "say", "tell", "add", "state", "declare", "note", "explain", "write", "insist", "argue", "claim", "warn",
@@ -215,8 +215,8 @@ class _DocIndex:
         self.sents: list[Span] = shared.sents
         self.sent_starts = shared.sent_starts
 
-    def tokens(self, start: int, end: int) -> Span:
-        return self.shared.tokens_between(start, end)
+    def tokens(self, start: int, end: int) -> TokenRun:
+        return self.shared.run(start, end)
 
     def sentence_at(self, offset: int) -> int:
         return self.shared.sentence_at(offset)
@@ -308,7 +308,7 @@ def _sentence_cue(index: _DocIndex, q: QuotedSpan, quoted: Ranges) -> Token | No
     last = index.sentence_at(max(q.end - 1, q.open_at))
     candidates = []
     for s in index.sents[first : last + 1]:
-        for t in s:
+        for t in index.shared.words(s):
             if _outside(t, q) and not quoted.contains(t.idx) and _is_cue(t, strong_only=True):
                 distance = q.open_at - t.idx if t.idx < q.open_at else t.idx - q.end
                 candidates.append((distance, t.i, t))
@@ -317,7 +317,7 @@ def _sentence_cue(index: _DocIndex, q: QuotedSpan, quoted: Ranges) -> Token | No
 
 def _according_to(index: _DocIndex, q: QuotedSpan) -> Token | None:
     s = index.sents[index.sentence_at(q.open_at)]
-    for t in s:
+    for t in index.shared.words(s):
         if t.lower_ == "according" and _outside(t, q):
             for to in t.children:
                 if to.lower_ == "to":
@@ -343,7 +343,7 @@ def _colon_cue(text: str, index: _DocIndex, q: QuotedSpan) -> Token | None:
     if j is None:
         return None
     s = index.sents[index.sentence_at(j)]
-    verbs = [t for t in s if t.idx < j and t.pos_ in ("VERB", "AUX") and subject_of(t) is not None]
+    verbs = [t for t in index.shared.words(s) if t.idx < j and t.pos_ in ("VERB", "AUX") and subject_of(t) is not None]
     cues = [t for t in verbs if _is_cue(t, strong_only=False, colon=True)]
     return cues[-1] if cues else None
 
@@ -364,7 +364,8 @@ def _colon_speaker(text: str, index: _DocIndex, q: QuotedSpan, entities: Article
         if entity is not None and entity.label in ("PERSON", "ORG") and j - line_start < 120:
             return entities.as_actor(entity, last), ":"
     s = index.sents[index.sentence_at(j)]
-    verbs = [t for t in s if t.idx < j and t.pos_ in ("VERB", "AUX") and not quoted.contains(t.idx)]
+    verbs = [t for t in index.shared.words(s) if t.idx < j and t.pos_ in ("VERB", "AUX")
+             and not quoted.contains(t.idx)]
     for verb in reversed(verbs):
         subject = subject_of(verb)
         if subject is None or quoted.contains(subject.idx):
@@ -620,7 +621,7 @@ def _following_attribution(index: _DocIndex, q: QuotedSpan) -> Token | None:
     sentence = index.sents[k]
     if not (q.end <= sentence.start_char <= q.end + 3):
         return None
-    for t in sentence[:8]:
+    for t in index.shared.words(sentence)[:8]:
         if _is_cue(t, strong_only=False) and _outside(t, q) and _has_outside_subject(t, q):
             if any(c.dep_ in ("ccomp", "dobj", "xcomp") and not (q.open_at <= c.idx <= q.end) for c in t.children):
                 return None  # "Rubio said he does support ...": a new statement, not this quote's attribution
@@ -636,10 +637,11 @@ def _previous_sentence_cue(text: str, index: _DocIndex, q: QuotedSpan, inside: S
     if k == 0:
         return None
     previous = index.sents[k - 1]
-    cues = [t for t in previous if _is_cue(t) and t.idx < q.open_at and subject_of(t) is not None]
+    previous_words = index.shared.words(previous)
+    cues = [t for t in previous_words if _is_cue(t) and t.idx < q.open_at and subject_of(t) is not None]
     if not cues:
         # "Iowa State University's Dianne Bystrom agreed. “...”": a weak cue ending its sentence.
-        words = [t for t in previous if not t.is_punct and not t.is_space]
+        words = [t for t in previous_words if not t.is_punct and not t.is_space]
         if words and _is_cue(words[-1], strong_only=False) and subject_of(words[-1]) is not None:
             cues = [words[-1]]
     return cues[0] if cues else None
@@ -728,6 +730,7 @@ def extract_indirect_quotes(doc: Doc, entities: ArticleEntities, excluded: Range
         speaker = resolve(subject_of(verb), entities, quote_marks)
         if speaker is None:
             continue
-        sentence = index.sents[index.sentence_at(verb.idx)].text.strip()
+        s = index.sents[index.sentence_at(verb.idx)]
+        sentence = index.shared.text[s.start_char : s.end_char].strip()
         found.append(Quote(index.shared.text[start:end], start, end, speaker, verb.text, "indirect", sentence, verb.i))
     return found

@@ -66,6 +66,16 @@ def paragraph_ranges(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in ranges if text[s:e].strip()]
 
 
+class TokenRun(list):
+    """Tokens [start, end) of a Doc as a plain list (Token objects made once, by DocIndex), with
+    the Span attributes the extractors read: `start`, `end`."""
+
+    def __init__(self, tokens: list, start: int, end: int):
+        super().__init__(tokens[start:end])
+        self.start = start
+        self.end = end
+
+
 class DocIndex:
     """One parsed field's tokens and sentences, built once and shared by the extractors.
 
@@ -86,6 +96,23 @@ class DocIndex:
         a, b = self.token_range(start, end)
         return self.doc[a:b]
 
+    def run(self, start: int, end: int) -> TokenRun:
+        """The tokens starting in the character range [start, end)."""
+        a, b = self.token_range(start, end)
+        return TokenRun(self.tokens, a, b)
+
+    def words(self, span: Span) -> list[Token]:
+        """The tokens of a span (a sentence), without making them anew."""
+        return self.tokens[span.start : span.end]
+
+    @property
+    def ents(self) -> tuple[Span, ...]:
+        """`doc.ents`, made once (each access makes new Span objects)."""
+        ents = getattr(self, "_ents", None)
+        if ents is None:
+            ents = self._ents = self.doc.ents
+        return ents
+
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Indices [a, b) of the tokens starting in the character range [start, end)."""
         return bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
@@ -100,7 +127,7 @@ class DocIndex:
         """(first token, last token, label) of each named-entity span, in text order."""
         heads = getattr(self, "_entity_heads", None)
         if heads is None:
-            heads = self._entity_heads = [(e.start, e.end - 1, e.label_) for e in self.doc.ents]
+            heads = self._entity_heads = [(e.start, e.end - 1, e.label_) for e in self.ents]
         return heads
 
     def sentence_at(self, offset: int) -> int:

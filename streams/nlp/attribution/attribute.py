@@ -74,7 +74,8 @@ def learned_indirect(doc: Doc, attributions: list[Attribution], quoted: Ranges, 
             continue
         if (start, end) in taken:
             continue
-        sentence = index.sents[index.sentence_at(cue.idx)].text.strip()
+        s = index.sents[index.sentence_at(cue.idx)]
+        sentence = text[s.start_char : s.end_char].strip()
         quote = Quote(text[start:end], start, end, None, text[a.cue[0] : a.cue[1]], "indirect", sentence, a.cue_i)
         quote.method, quote.cue_span = "learned", a.cue
         out.append(quote)

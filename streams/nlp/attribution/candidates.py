@@ -91,7 +91,7 @@ def cue_candidate_indices(doc: Doc, noun_cues: frozenset[str]) -> list[int]:
 def cue_span(cue: Token) -> tuple[int, int]:
     """The words of a cue as PolNeAR marks them: the head with its auxiliaries, negation, "also"
     and particles ("has also said", "pointed out", "according to"), and a colon right after it."""
-    doc = cue.doc
+    doc = doc_index(cue.doc).tokens  # a plain list: indexing a Doc makes a new Token each time
     left = cue.i
     while left > 0 and doc[left - 1].head.i == cue.i and doc[left - 1].dep_ in ("aux", "auxpass", "neg", "advmod") \
             and (doc[left - 1].dep_ != "advmod" or doc[left - 1].lower_ in ("also", "not", "never", "repeatedly")):

@@ -71,7 +71,7 @@ def reported_row(ctx: SpeakerContext, q: Quote, ev: Evidence, model, share: floa
         float(any(c.dep_ == "neg" for c in children)),
         _code(_subject_kind(cue) if cue is not None else "none", SUBJECT_KINDS),
         float(ev.rule_speaker is not None), float(ev.learned_speaker is not None),
-        float(sentence.text.rstrip().endswith("?")), float(cue is not None and q.start > cue.idx),
+        float(text[sentence.start_char : sentence.end_char].rstrip().endswith("?")), float(cue is not None and q.start > cue.idx),
         float(len(q.cue.split()) if q.cue else 0), float(text[sentence.start_char : sentence.end_char].count("“")),
         clause, share, float(none_chosen),
     ]
