@@ -182,3 +182,18 @@ def test_expected_calibration_error():
     assert expected_calibration_error([1.0, 1.0], [0, 0]) == pytest.approx(1.0)
     iso = Isotonic([0.0, 0.5, 1.0], [0.1, 0.4, 0.9])
     assert list(iso(__import__("numpy").array([0.25, 1.0]))) == pytest.approx([0.25, 0.9])
+
+
+def test_verifier_threshold_search_counts_as_eval_does():
+    """train._article_prf: one stance per distinct (actor, target, polarity), names matched as eval does."""
+    from streams.nlp.stances.train import _article_prf
+
+    articles = [{"keys": [("Joe Biden", "Kamala Harris", "support"), ("Biden", "Harris", "support"),
+                          ("Harris", "Trump", "oppose")],
+                 "gold": [("Joe Biden", "Kamala Harris", "support"), ("Kamala Harris", "Donald Trump", "support")]}]
+    # everything kept: two distinct keys match the one Biden stance (one pair), the Harris one has
+    # the wrong polarity
+    p, r, tp, fp, fn = _article_prf(articles, [0.9, 0.8, 0.7], 0.0)
+    assert (tp, fp, fn) == (1, 2, 1)
+    # over the threshold only the first: right
+    assert _article_prf(articles, [0.9, 0.1, 0.1], 0.5)[2:] == (1, 0, 1)
