@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from streams.broker import free_port
+from streams.errors import NewswireError
 from streams.settings import SHARED_CORPUS, Settings
 
 DEFAULT_CORPUS = SHARED_CORPUS
@@ -67,8 +68,10 @@ SPACY_OURS = "spaCy nlp.pipe, our components"
 SPACY_2PROC = "spaCy nlp.pipe, full, 2 processes"
 
 
-class BenchError(RuntimeError):
+class BenchError(NewswireError, RuntimeError):
     """The benchmark cannot run or did not finish; the message says why and what to do."""
+
+    exit_code = 1  # what `newswire bench` has always returned for these
 
 
 class Stalled(BenchError):
@@ -494,7 +497,7 @@ class WorkerPhase:
             try:
                 list(pool.map(lambda w: w.start(timeout=WORKER_READY_TIMEOUT_S), self.workers))
             except WorkerError as error:
-                raise BenchError(str(error)) from None
+                raise BenchError(error.message, error.hint) from None
         wait_group_stable(self.admin, self.settings, len(self.workers))
         self.watch = LagWatch(self.settings)
         self._warm_up()

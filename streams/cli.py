@@ -8,13 +8,17 @@ import signal
 import sys
 from pathlib import Path
 
+from streams.errors import NewswireError
 from streams.settings import PROJECT_ROOT, get_settings
 
 
 def _analyze(args) -> int:
     from streams.nlp import analyze_article, load_pipeline
 
-    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise NewswireError(f"{args.file}: {error.strerror}", "pass a text or JSON file, or - for stdin") from None
     try:
         article = json.loads(raw)
     except ValueError:
@@ -86,13 +90,9 @@ def _broker(args) -> int:
 
 
 def _countries(args) -> int:
-    from streams.countries_cli import QueryFailed, default_url, fetch, render_country, render_top
+    from streams.countries_cli import default_url, fetch, render_country, render_top
 
-    try:
-        answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
-    except QueryFailed as error:
-        print(f"newswire countries: {error}", file=sys.stderr)
-        return 2
+    answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False))
     else:
@@ -108,40 +108,34 @@ def _demo(args) -> int:
 
 
 def _bench(args) -> int:
-    from streams.bench import BenchError, BenchOptions, run_bench
+    from streams.bench import BenchOptions, run_bench
 
     options = BenchOptions(corpus=args.corpus, articles=args.articles, workers=args.workers,
                            partitions=args.partitions, rate=args.rate, latency_seconds=args.latency_seconds,
                            spacy_batch_size=args.spacy_batch_size, timeout=args.timeout,
                            keep_topics=args.keep_topics, repeat=args.repeat)
-    try:
-        run_bench(get_settings(), options)
-    except BenchError as error:
-        print(f"newswire bench: {error}", file=sys.stderr)
-        return 1
+    run_bench(get_settings(), options)
     return 0
 
 
 def _eval(args) -> int:
-    from streams.eval import GoldError, format_report, run_eval
-    from streams.eval.baseline import BaselineUnavailable
+    from streams.eval import format_report, run_eval
     from streams.eval.matching import Errors
     from streams.nlp import load_pipeline
 
     errors = {"ours": Errors(), "baseline": Errors()} if args.errors else None
     settings = get_settings()
-    try:
-        report = run_eval(args.gold, load_pipeline(settings.model, settings.blas), corpus=args.corpus,
-                          with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
-                          errors=errors, show_errors=not args.summary)
-    except (GoldError, BaselineUnavailable) as error:
-        print(f"newswire eval: {error}", file=sys.stderr)
-        return 2
+    report = run_eval(args.gold, load_pipeline(settings.model, settings.blas), corpus=args.corpus,
+                      with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
+                      errors=errors, show_errors=not args.summary)
     if errors is not None:
-        with open(args.errors, "w", encoding="utf-8") as out:
-            for system, found in errors.items():
-                for item in found.items:
-                    out.write(json.dumps({"system": system, **item}, ensure_ascii=False) + "\n")
+        try:
+            with open(args.errors, "w", encoding="utf-8") as out:
+                for system, found in errors.items():
+                    for item in found.items:
+                        out.write(json.dumps({"system": system, **item}, ensure_ascii=False) + "\n")
+        except OSError as error:
+            raise NewswireError(f"--errors {args.errors}: {error.strerror}", "pass a writable file path") from None
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -155,14 +149,12 @@ def _train(args) -> int:
 
     for path in [args.polnear, *args.gold]:
         if not path.is_file():
-            print(f"newswire train: {path}: no such file (PolNeAR's training split and the gold files are in the "
-                  f"team's shared/eval/ and eval/; pass --polnear and --gold)", file=sys.stderr)
-            return 2
+            raise NewswireError(f"{path}: no such file", "PolNeAR's training split and the gold files are in the "
+                                "team's shared/eval/ and eval/; pass --polnear and --gold")
     try:
         import sklearn  # noqa: F401  (the calibration)
     except ImportError:
-        print("newswire train: needs scikit-learn: pip install -e '.[train]'", file=sys.stderr)
-        return 2
+        raise NewswireError("`newswire train` needs scikit-learn", "pip install -e '.[train]'") from None
     settings = get_settings()
     out = args.out or PROJECT_ROOT / "streams" / "nlp" / "attribution" / "attribution-model.json.gz"
     meta = rebuild(load_pipeline(settings.model, settings.blas), args.polnear, args.gold, out=out, seed=args.seed,
@@ -283,15 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     # Behave like a Unix filter: `newswire tail ... | head` ends quietly.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
-    from streams.broker import BrokerError
-    from streams.clients import KafkaUnavailable
-    from streams.publisher import InputError
-
     try:
         return args.run(args)
-    except (BrokerError, KafkaUnavailable, InputError, FileNotFoundError, ValueError) as error:
-        print(f"newswire {args.command}: {error}", file=sys.stderr)
-        return 2
+    except NewswireError as error:  # the user's to fix: what went wrong and what to do, no traceback
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":

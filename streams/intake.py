@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from streams.contracts import first_error
-from streams.nlp import article_id_for
+from streams.ids import article_id_for
 
 
 class RejectedArticle(Exception):

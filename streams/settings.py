@@ -11,8 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streams.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The BBC corpus of the team's workspace (not shipped): the default input of bench, soak and the fault tests.
@@ -95,4 +97,10 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process, from its environment; a bad variable is a SettingsError naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [f"NEWSWIRE_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: {e['msg']}"
+                    for e in error.errors()]
+        raise SettingsError("; ".join(problems)) from None

@@ -23,13 +23,14 @@ from yarl import URL
 
 from streams import metrics
 from streams.app import app, country_daily, country_hourly, country_totals
+from streams.errors import NewswireError
 from streams.tables import WINDOWS, isoformat, mentions, merge_counts, normalise_country, parse_time, top_countries
 
 PEER_TIMEOUT_S = 10
 _windowed = {"1h": country_hourly, "1d": country_daily}
 
 
-class QueryError(ValueError):
+class QueryError(NewswireError, ValueError):
     pass
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from streams.errors import NewswireError
 from streams.jsonl import read_jsonl
 from streams.settings import SHARED_CORPUS
 
@@ -30,7 +31,7 @@ DEFAULT_CORPUS = SHARED_CORPUS
 GUIDELINE, POLNEAR = "guideline", "polnear"
 
 
-class GoldError(ValueError):
+class GoldError(NewswireError, ValueError):
     """A gold file that cannot be read (bad JSON, missing corpus article, text changed)."""
 
 

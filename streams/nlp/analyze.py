@@ -6,12 +6,13 @@ batching is where the throughput is), then runs the pure extractors on each pars
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from streams.ids import article_id_for
 
 from .attribution.attribute import apply_choices, gather_evidence, learned_indirect
 from .attribution.extract import Attribution, find_attributions
@@ -24,12 +25,6 @@ from .quotes import Quote, extract_indirect_quotes, extract_quotes, find_quoted_
 from .reference import link_references
 from .stances import extract_stances
 from .text import Ranges, boilerplate_ranges, doc_index
-
-
-def article_id_for(text: str, title: str | None = None) -> str:
-    """Deterministic id for an article that came without one: sha256 of title and text, 16 hex chars."""
-    payload = f"{title or ''}\n{text}".encode("utf-8")
-    return hashlib.sha256(payload).hexdigest()[:16]
 
 
 def _normalise(article: dict[str, Any] | str) -> dict[str, Any]:
