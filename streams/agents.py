@@ -92,7 +92,7 @@ def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
             except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
                 analyses.append(error)
     return [analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
-            for (article, timestamp), analysis in zip(items, analyses)]
+            for (article, timestamp), analysis in zip(items, analyses, strict=True)]
 
 
 @app.agent(articles_topic)
@@ -151,7 +151,7 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
 
     if to_analyse:
         results = await _in_nlp_thread(_analyse_batch, [(a, m.timestamp) for _, a, m in to_analyse], nlp)
-        for (item, _, message), result in zip(to_analyse, results):
+        for (item, _, message), result in zip(to_analyse, results, strict=True):
             if isinstance(result, Exception):
                 item.outcome, item.records = "dead_lettered", [_dead_letter(message, result)]
             else:

@@ -270,7 +270,7 @@ def time_pipe_processes(model: str, articles: list[dict], batch_size: int, proce
         readies.append(ready)
     try:
         deadline = time.monotonic() + 300
-        for ready, child in zip(readies, children):
+        for ready, child in zip(readies, children, strict=True):
             while not ready.wait(0.5):
                 if not child.is_alive():
                     raise BenchError(f"a spaCy process exited with code {child.exitcode} while loading {model}")
@@ -477,7 +477,7 @@ class WorkerPhase:
         self.watch: LagWatch | None = None
         self.rss_mib: list[float] = []
 
-    def __enter__(self) -> "WorkerPhase":
+    def __enter__(self) -> WorkerPhase:
         try:
             self._start()
         except BaseException:
@@ -600,7 +600,7 @@ def _outcome(phase: Phase, settings: Settings, ids: list[str], published_ms: lis
     phase.dead_lettered = counts.get(settings.topic_dlq, 0)
     finished = [done[i] for i in ids if i in done]
     phase.without_events = len(ids) - len(finished)
-    phase.latencies = [(done[i] - sent) / 1000 for i, sent in zip(ids, published_ms) if i in done]
+    phase.latencies = [(done[i] - sent) / 1000 for i, sent in zip(ids, published_ms, strict=True) if i in done]
     return min(published_ms), max(finished) if finished else max(published_ms)
 
 
@@ -729,8 +729,8 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
                        note="each process: " + " / ".join(f"{w:.1f} s" for w in walls)))
             say(f"{SPACY_2PROC}: {len(articles) / wall:.2f} articles/s")
             for count in range(1, options.workers + 1):
-                phase = attempt(lambda prefix: run_throughput(settings, articles, words, count, partitions,
-                                                              run_dir, prefix, options, say),
+                phase = attempt(lambda prefix, count=count: run_throughput(settings, articles, words, count, partitions,
+                                                                           run_dir, prefix, options, say),
                                 f"{run_id}-w{count}-{round_}")
                 keep(phase)
                 say(f"{count} worker(s): {phase.articles_per_s:.2f} articles/s")

@@ -174,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     analyze = commands.add_parser("analyze", help="print the extraction for one article, without Kafka")
-    analyze.add_argument("file", nargs="?", default="-", help="plain text or the JSON of a news.articles value; - for stdin")
+    analyze.add_argument("file", nargs="?", default="-",
+                         help="plain text or the JSON of a news.articles value; - for stdin")
     analyze.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
     analyze.set_defaults(run=_analyze)
 
@@ -200,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--timeout", type=float, default=90)
     broker.set_defaults(run=_broker)
 
-    countries = commands.add_parser("countries", help="country mentions from the workers' tables (top N, or one country)")
+    countries = commands.add_parser("countries",
+                                    help="country mentions from the workers' tables (top N, or one country)")
     countries.add_argument("country", nargs="?", help="an ISO 3166-1 alpha-2 code: that country's windows")
     countries.add_argument("--window", choices=["all", "1h", "1d"], default="all",
                            help="all-time totals (default) or the hourly / daily window holding --at")
@@ -215,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep-running", action="store_true", help="leave broker and worker running until Ctrl-C")
     demo.set_defaults(run=_demo)
 
-    bench = commands.add_parser("bench", help="end-to-end throughput, latency and memory through Kafka, next to bare spaCy")
+    bench = commands.add_parser("bench",
+                                help="end-to-end throughput, latency and memory through Kafka, next to bare spaCy")
     bench.add_argument("--corpus", type=Path, default=None,
                        help="JSONL articles (default: ../shared/corpus/bbc-news.jsonl when present)")
     bench.add_argument("--articles", "-n", type=int, default=400, help="articles per run (default 400)")
@@ -234,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--keep-topics", action="store_true", help="keep the runs' topics and groups (default: deleted)")
     bench.set_defaults(run=_bench)
 
-    evaluate = commands.add_parser("eval", help="precision/recall of quotes, speakers, stances and countries on gold files, "
-                                                "next to a textacy + country_converter baseline")
+    evaluate = commands.add_parser("eval", help="precision/recall of quotes, speakers, stances and countries on gold "
+                                                "files, next to a textacy + country_converter baseline")
     evaluate.add_argument("gold", nargs="+", type=Path, help="gold JSONL files (GUIDELINE format or PolNeAR)")
     evaluate.add_argument("--corpus", type=Path, default=None,
                           help="JSONL corpus that gold records without text refer to "
@@ -243,14 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-baseline", action="store_true", help="only our extraction")
     evaluate.add_argument("--limit", type=int, default=None, help="first N articles of each file")
     evaluate.add_argument("--batch-size", type=int, default=16, help="nlp.pipe batch size (default 16)")
-    evaluate.add_argument("--errors", metavar="FILE", help="write every miss, spurious item and wrong speaker here (JSONL)")
+    evaluate.add_argument("--errors", metavar="FILE",
+                          help="write every miss, spurious item and wrong speaker here (JSONL)")
     evaluate.add_argument("--json", action="store_true", help="print only the JSON report")
     evaluate.add_argument("--summary", action="store_true",
                           help="figures only, no list of wrong speakers and missed stances (for a held-out set)")
     evaluate.set_defaults(run=_eval)
 
     shared_eval = PROJECT_ROOT.parent / "shared" / "eval"
-    train = commands.add_parser("train", help="rebuild the shipped attribution and speaker model (reproducible, fixed seed)")
+    train = commands.add_parser("train",
+                                help="rebuild the shipped attribution and speaker model (reproducible, fixed seed)")
     train.add_argument("--polnear", type=Path, default=shared_eval / "polnear-train.jsonl",
                        help="PolNeAR training split (default: ../shared/eval/polnear-train.jsonl)")
     train.add_argument("--gold", type=Path, nargs="*",

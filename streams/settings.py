@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     blas: Literal["numpy", "blis"] = Field("numpy", description="BLAS for the model's matrix products: numpy "
                                                                 "(its OpenBLAS, one thread) or blis (thinc's default)")
     batch_size: int = Field(16, description="articles per nlp.pipe batch")
-    batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long after each batch unless it is full)")
+    batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long "
+                                                      "after each batch unless it is full)")
     store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")
     data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")

@@ -49,7 +49,8 @@ def tail(settings: Settings, topics: list[str], from_beginning: bool = False, ma
     """Yield records until `max_records` are read or nothing arrives for `idle_timeout` seconds."""
     # Assigned, not subscribed: no consumer group, so tailing never joins or disturbs one.
     reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed")
-    partitions = [TopicPartition(topic, p) for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
+    partitions = [TopicPartition(topic, p)
+                  for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
     if not partitions:
         reader.close()
         raise NoSuchTopic(f"no such topic: {', '.join(topics)}",

@@ -20,14 +20,15 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+import kafka.errors
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, ProducerFenced
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
-import kafka.errors
 from kafka import TopicPartition
 
 from streams import clients, metrics

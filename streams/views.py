@@ -111,7 +111,7 @@ async def _peer_counts(url: URL, query: dict[str, Any]) -> dict[str, int]:
             if response.status != 200:
                 raise QueryError(f"worker {url} answered {response.status}: {body.get('error', body)}")
             return body["counts"]
-    except (OSError, asyncio.TimeoutError, aiohttp.ClientError) as error:
+    except (TimeoutError, OSError, aiohttp.ClientError) as error:
         raise QueryError(f"worker {url} did not answer ({error or type(error).__name__}); retry, "
                          "or check that NEWSWIRE_WEB_URL is reachable from the other workers") from None
 
@@ -168,7 +168,7 @@ class Country(web.View):
             return await app.router.route_req(country_totals.name, country, self.web, request)
         except SameNode:
             pass
-        except (OSError, asyncio.TimeoutError, aiohttp.ClientError) as error:
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
             owner = app.router.key_store(country_totals.name, country)
             return self.error(503, f"the worker that owns {country} ({owner}) did not answer ({error}); retry, or "
                               "check that NEWSWIRE_WEB_URL is reachable from the other workers",

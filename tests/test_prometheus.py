@@ -17,7 +17,6 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -118,10 +117,10 @@ def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
         expected = sum((Counter(counts) for counts in analyses), Counter())
         # What the tables use: published_at, else the record timestamp (which the events inherit).
         event_times = [parse_time(article["published_at"]) if "published_at" in article else record_time
-                       for article, record_time in zip(articles, record_times)]
+                       for article, record_time in zip(articles, record_times, strict=True)]
         state = {
             "settings": settings, "worker": worker, "prometheus": server, "url": f"http://127.0.0.1:{settings.web_port}",
-            "expected": dict(expected), "by_event_time": list(zip(event_times, analyses)),
+            "expected": dict(expected), "by_event_time": list(zip(event_times, analyses, strict=True)),
             "articles": len(articles), "dead_lettered": len(bad),
         }
         yield state

@@ -6,8 +6,9 @@ batching is where the throughput is), then runs the pure extractors on each pars
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -77,7 +78,7 @@ class ArticleMeta:
     url: str | None = None
 
     @classmethod
-    def of(cls, article: dict[str, Any]) -> "ArticleMeta":
+    def of(cls, article: dict[str, Any]) -> ArticleMeta:
         def text(key: str) -> str | None:
             value = article.get(key)
             return value if isinstance(value, str) and value.strip() else None

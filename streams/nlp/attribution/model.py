@@ -55,7 +55,7 @@ class AttributionModel:
             return self.boosters[name].predict(numpy.asarray(rows, dtype=numpy.float64), num_threads=1)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AttributionModel":
+    def from_dict(cls, data: dict[str, Any]) -> AttributionModel:
         import lightgbm
 
         if data.get("format") != MODEL_FORMAT:
