@@ -28,7 +28,7 @@ from streams.intake import Article, RejectedArticle, dead_letter_headers, parse_
 from streams.nlp import analyze_articles, load_pipeline
 from streams.partition_reader import CatchUp, PartitionReader
 from streams.tables import ISO_CODE, add_mentions, article_time
-from streams.transactions import ArticleTransactions, Outgoing, Work
+from streams.transactions import ArticleTransactions, Outgoing, Transactions, Work
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,12 @@ async def _in_nlp_thread(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(_nlp_thread, fn, *args)
 
 
-def new_transactions() -> ArticleTransactions:
+def new_transactions() -> Transactions:
     """The agent's transactions (the agent tests put an in-memory stand-in here)."""
     return ArticleTransactions(settings, app.conf.id, owns=lambda tp: tp in app.consumer.assignment())
 
 
-_transactions: ArticleTransactions | None = None
+_transactions: Transactions | None = None
 
 
 @app.on_partitions_revoked.connect
@@ -92,7 +92,7 @@ def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
             except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
                 analyses.append(error)
     return [analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
-            for (article, timestamp), analysis in zip(items, analyses)]
+            for (article, timestamp), analysis in zip(items, analyses, strict=True)]
 
 
 @app.agent(articles_topic)
@@ -114,7 +114,7 @@ async def process_articles(stream):
         await transactions.close()
 
 
-async def _prepare(batch, transactions, nlp) -> dict[object, list[Work]]:
+async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[Work]]:
     """The batch's work per input partition: dead letters, duplicates, and analysed articles' events."""
     by_partition: dict[object, list] = defaultdict(list)
     for event in batch:
@@ -151,7 +151,7 @@ async def _prepare(batch, transactions, nlp) -> dict[object, list[Work]]:
 
     if to_analyse:
         results = await _in_nlp_thread(_analyse_batch, [(a, m.timestamp) for _, a, m in to_analyse], nlp)
-        for (item, _, message), result in zip(to_analyse, results):
+        for (item, _, message), result in zip(to_analyse, results, strict=True):
             if isinstance(result, Exception):
                 item.outcome, item.records = "dead_lettered", [_dead_letter(message, result)]
             else:
@@ -185,7 +185,7 @@ async def _in_order(tp, messages: list, state, transactions) -> list:
     return run
 
 
-async def _commit(work: dict[object, list[Work]], transactions, started: float) -> None:
+async def _commit(work: dict[object, list[Work]], transactions: Transactions, started: float) -> None:
     # One transaction per input partition, each with its own producer: side by side, not one after another.
     committed = await asyncio.gather(*(transactions.commit(tp, items) for tp, items in work.items() if items))
     # Counted once committed: what a subscriber sees.

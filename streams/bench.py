@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from streams.broker import free_port
+from streams.errors import NewswireError
 from streams.settings import SHARED_CORPUS, Settings
 
 DEFAULT_CORPUS = SHARED_CORPUS
@@ -67,8 +68,10 @@ SPACY_OURS = "spaCy nlp.pipe, our components"
 SPACY_2PROC = "spaCy nlp.pipe, full, 2 processes"
 
 
-class BenchError(RuntimeError):
+class BenchError(NewswireError, RuntimeError):
     """The benchmark cannot run or did not finish; the message says why and what to do."""
+
+    exit_code = 1  # what `newswire bench` has always returned for these
 
 
 class Stalled(BenchError):
@@ -267,7 +270,7 @@ def time_pipe_processes(model: str, articles: list[dict], batch_size: int, proce
         readies.append(ready)
     try:
         deadline = time.monotonic() + 300
-        for ready, child in zip(readies, children):
+        for ready, child in zip(readies, children, strict=True):
             while not ready.wait(0.5):
                 if not child.is_alive():
                     raise BenchError(f"a spaCy process exited with code {child.exitcode} while loading {model}")
@@ -474,7 +477,7 @@ class WorkerPhase:
         self.watch: LagWatch | None = None
         self.rss_mib: list[float] = []
 
-    def __enter__(self) -> "WorkerPhase":
+    def __enter__(self) -> WorkerPhase:
         try:
             self._start()
         except BaseException:
@@ -494,7 +497,7 @@ class WorkerPhase:
             try:
                 list(pool.map(lambda w: w.start(timeout=WORKER_READY_TIMEOUT_S), self.workers))
             except WorkerError as error:
-                raise BenchError(str(error)) from None
+                raise BenchError(error.message, error.hint) from None
         wait_group_stable(self.admin, self.settings, len(self.workers))
         self.watch = LagWatch(self.settings)
         self._warm_up()
@@ -597,7 +600,7 @@ def _outcome(phase: Phase, settings: Settings, ids: list[str], published_ms: lis
     phase.dead_lettered = counts.get(settings.topic_dlq, 0)
     finished = [done[i] for i in ids if i in done]
     phase.without_events = len(ids) - len(finished)
-    phase.latencies = [(done[i] - sent) / 1000 for i, sent in zip(ids, published_ms) if i in done]
+    phase.latencies = [(done[i] - sent) / 1000 for i, sent in zip(ids, published_ms, strict=True) if i in done]
     return min(published_ms), max(finished) if finished else max(published_ms)
 
 
@@ -726,8 +729,8 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
                        note="each process: " + " / ".join(f"{w:.1f} s" for w in walls)))
             say(f"{SPACY_2PROC}: {len(articles) / wall:.2f} articles/s")
             for count in range(1, options.workers + 1):
-                phase = attempt(lambda prefix: run_throughput(settings, articles, words, count, partitions,
-                                                              run_dir, prefix, options, say),
+                phase = attempt(lambda prefix, count=count: run_throughput(settings, articles, words, count, partitions,
+                                                                           run_dir, prefix, options, say),
                                 f"{run_id}-w{count}-{round_}")
                 keep(phase)
                 say(f"{count} worker(s): {phase.articles_per_s:.2f} articles/s")

@@ -41,6 +41,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from .errors import NewswireError
 from .security import kafka_python_config, local_broker_listener
 from .settings import PROJECT_ROOT, Settings, get_settings
 
@@ -75,7 +76,7 @@ INSTALL_JAVA = "apt-get install openjdk-17-jre-headless"
 INSTALL_MAVEN = "apt-get install maven"
 
 
-class BrokerError(RuntimeError):
+class BrokerError(NewswireError, RuntimeError):
     """The local broker could not be installed, started, reached or stopped; the message says why."""
 
 

@@ -8,13 +8,17 @@ import signal
 import sys
 from pathlib import Path
 
+from streams.errors import NewswireError
 from streams.settings import PROJECT_ROOT, get_settings
 
 
 def _analyze(args) -> int:
     from streams.nlp import analyze_article, load_pipeline
 
-    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise NewswireError(f"{args.file}: {error.strerror}", "pass a text or JSON file, or - for stdin") from None
     try:
         article = json.loads(raw)
     except ValueError:
@@ -86,13 +90,9 @@ def _broker(args) -> int:
 
 
 def _countries(args) -> int:
-    from streams.countries_cli import QueryFailed, default_url, fetch, render_country, render_top
+    from streams.countries_cli import default_url, fetch, render_country, render_top
 
-    try:
-        answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
-    except QueryFailed as error:
-        print(f"newswire countries: {error}", file=sys.stderr)
-        return 2
+    answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False))
     else:
@@ -108,40 +108,34 @@ def _demo(args) -> int:
 
 
 def _bench(args) -> int:
-    from streams.bench import BenchError, BenchOptions, run_bench
+    from streams.bench import BenchOptions, run_bench
 
     options = BenchOptions(corpus=args.corpus, articles=args.articles, workers=args.workers,
                            partitions=args.partitions, rate=args.rate, latency_seconds=args.latency_seconds,
                            spacy_batch_size=args.spacy_batch_size, timeout=args.timeout,
                            keep_topics=args.keep_topics, repeat=args.repeat)
-    try:
-        run_bench(get_settings(), options)
-    except BenchError as error:
-        print(f"newswire bench: {error}", file=sys.stderr)
-        return 1
+    run_bench(get_settings(), options)
     return 0
 
 
 def _eval(args) -> int:
-    from streams.eval import GoldError, format_report, run_eval
-    from streams.eval.baseline import BaselineUnavailable
+    from streams.eval import format_report, run_eval
     from streams.eval.matching import Errors
     from streams.nlp import load_pipeline
 
     errors = {"ours": Errors(), "baseline": Errors()} if args.errors else None
     settings = get_settings()
-    try:
-        report = run_eval(args.gold, load_pipeline(settings.model, settings.blas), corpus=args.corpus,
-                          with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
-                          errors=errors, show_errors=not args.summary)
-    except (GoldError, BaselineUnavailable) as error:
-        print(f"newswire eval: {error}", file=sys.stderr)
-        return 2
+    report = run_eval(args.gold, load_pipeline(settings.model, settings.blas), corpus=args.corpus,
+                      with_baseline=not args.no_baseline, batch_size=args.batch_size, limit=args.limit,
+                      errors=errors, show_errors=not args.summary)
     if errors is not None:
-        with open(args.errors, "w", encoding="utf-8") as out:
-            for system, found in errors.items():
-                for item in found.items:
-                    out.write(json.dumps({"system": system, **item}, ensure_ascii=False) + "\n")
+        try:
+            with open(args.errors, "w", encoding="utf-8") as out:
+                for system, found in errors.items():
+                    for item in found.items:
+                        out.write(json.dumps({"system": system, **item}, ensure_ascii=False) + "\n")
+        except OSError as error:
+            raise NewswireError(f"--errors {args.errors}: {error.strerror}", "pass a writable file path") from None
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -155,14 +149,12 @@ def _train(args) -> int:
 
     for path in [args.polnear, *args.gold]:
         if not path.is_file():
-            print(f"newswire train: {path}: no such file (PolNeAR's training split and the gold files are in the "
-                  f"team's shared/eval/ and eval/; pass --polnear and --gold)", file=sys.stderr)
-            return 2
+            raise NewswireError(f"{path}: no such file", "PolNeAR's training split and the gold files are in the "
+                                "team's shared/eval/ and eval/; pass --polnear and --gold")
     try:
         import sklearn  # noqa: F401  (the calibration)
     except ImportError:
-        print("newswire train: needs scikit-learn: pip install -e '.[train]'", file=sys.stderr)
-        return 2
+        raise NewswireError("`newswire train` needs scikit-learn", "pip install -e '.[train]'") from None
     settings = get_settings()
     out = args.out or PROJECT_ROOT / "streams" / "nlp" / "attribution" / "attribution-model.json.gz"
     meta = rebuild(load_pipeline(settings.model, settings.blas), args.polnear, args.gold, out=out, seed=args.seed,
@@ -182,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     analyze = commands.add_parser("analyze", help="print the extraction for one article, without Kafka")
-    analyze.add_argument("file", nargs="?", default="-", help="plain text or the JSON of a news.articles value; - for stdin")
+    analyze.add_argument("file", nargs="?", default="-",
+                         help="plain text or the JSON of a news.articles value; - for stdin")
     analyze.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
     analyze.set_defaults(run=_analyze)
 
@@ -208,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--timeout", type=float, default=90)
     broker.set_defaults(run=_broker)
 
-    countries = commands.add_parser("countries", help="country mentions from the workers' tables (top N, or one country)")
+    countries = commands.add_parser("countries",
+                                    help="country mentions from the workers' tables (top N, or one country)")
     countries.add_argument("country", nargs="?", help="an ISO 3166-1 alpha-2 code: that country's windows")
     countries.add_argument("--window", choices=["all", "1h", "1d"], default="all",
                            help="all-time totals (default) or the hourly / daily window holding --at")
@@ -223,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep-running", action="store_true", help="leave broker and worker running until Ctrl-C")
     demo.set_defaults(run=_demo)
 
-    bench = commands.add_parser("bench", help="end-to-end throughput, latency and memory through Kafka, next to bare spaCy")
+    bench = commands.add_parser("bench",
+                                help="end-to-end throughput, latency and memory through Kafka, next to bare spaCy")
     bench.add_argument("--corpus", type=Path, default=None,
                        help="JSONL articles (default: ../shared/corpus/bbc-news.jsonl when present)")
     bench.add_argument("--articles", "-n", type=int, default=400, help="articles per run (default 400)")
@@ -242,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--keep-topics", action="store_true", help="keep the runs' topics and groups (default: deleted)")
     bench.set_defaults(run=_bench)
 
-    evaluate = commands.add_parser("eval", help="precision/recall of quotes, speakers, stances and countries on gold files, "
-                                                "next to a textacy + country_converter baseline")
+    evaluate = commands.add_parser("eval", help="precision/recall of quotes, speakers, stances and countries on gold "
+                                                "files, next to a textacy + country_converter baseline")
     evaluate.add_argument("gold", nargs="+", type=Path, help="gold JSONL files (GUIDELINE format or PolNeAR)")
     evaluate.add_argument("--corpus", type=Path, default=None,
                           help="JSONL corpus that gold records without text refer to "
@@ -251,14 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-baseline", action="store_true", help="only our extraction")
     evaluate.add_argument("--limit", type=int, default=None, help="first N articles of each file")
     evaluate.add_argument("--batch-size", type=int, default=16, help="nlp.pipe batch size (default 16)")
-    evaluate.add_argument("--errors", metavar="FILE", help="write every miss, spurious item and wrong speaker here (JSONL)")
+    evaluate.add_argument("--errors", metavar="FILE",
+                          help="write every miss, spurious item and wrong speaker here (JSONL)")
     evaluate.add_argument("--json", action="store_true", help="print only the JSON report")
     evaluate.add_argument("--summary", action="store_true",
                           help="figures only, no list of wrong speakers and missed stances (for a held-out set)")
     evaluate.set_defaults(run=_eval)
 
     shared_eval = PROJECT_ROOT.parent / "shared" / "eval"
-    train = commands.add_parser("train", help="rebuild the shipped attribution and speaker model (reproducible, fixed seed)")
+    train = commands.add_parser("train",
+                                help="rebuild the shipped attribution and speaker model (reproducible, fixed seed)")
     train.add_argument("--polnear", type=Path, default=shared_eval / "polnear-train.jsonl",
                        help="PolNeAR training split (default: ../shared/eval/polnear-train.jsonl)")
     train.add_argument("--gold", type=Path, nargs="*",
@@ -283,15 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     # Behave like a Unix filter: `newswire tail ... | head` ends quietly.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
-    from streams.broker import BrokerError
-    from streams.clients import KafkaUnavailable
-    from streams.publisher import InputError
-
     try:
         return args.run(args)
-    except (BrokerError, KafkaUnavailable, InputError, FileNotFoundError, ValueError) as error:
-        print(f"newswire {args.command}: {error}", file=sys.stderr)
-        return 2
+    except NewswireError as error:  # the user's to fix: what went wrong and what to do, no traceback
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":

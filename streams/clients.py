@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
+from streams.errors import NewswireError
 from streams.security import kafka_python_config, uses_sasl
 from streams.settings import Settings
 
 
-class KafkaUnavailable(RuntimeError):
-    pass
+class KafkaUnavailable(NewswireError, RuntimeError):
+    """No broker answered the bootstrap (or it refused the credentials)."""
 
 
 def client_config(settings: Settings) -> dict:
@@ -36,8 +37,8 @@ def _reachable(settings: Settings) -> Iterator[None]:
         hint = (" (or it refused the SASL credentials: check NEWSWIRE_SASL_USERNAME and NEWSWIRE_SASL_PASSWORD)"
                 if uses_sasl(settings) else "")
         raise KafkaUnavailable(
-            f"no Kafka broker answers at {settings.bootstrap_servers}{hint}. Start the local one with "
-            "`newswire broker start`, or set NEWSWIRE_BOOTSTRAP_SERVERS to your cluster."
+            f"no Kafka broker answers at {settings.bootstrap_servers}{hint}",
+            "start the local one with `newswire broker start`, or set NEWSWIRE_BOOTSTRAP_SERVERS to your cluster",
         ) from None
 
 

@@ -9,11 +9,12 @@ import urllib.request
 
 import pycountry
 
+from streams.errors import NewswireError
 from streams.settings import Settings
 
 
-class QueryFailed(RuntimeError):
-    pass
+class QueryFailed(NewswireError, RuntimeError):
+    """No worker answered the question, or it refused it."""
 
 
 def default_url(settings: Settings) -> str:
@@ -39,8 +40,9 @@ def fetch(base_url: str, country: str | None = None, window: str = "all", at: st
             reason = None
         raise QueryFailed(f"{url}: HTTP {error.code}: {reason or error.reason}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise QueryFailed(f"no worker answers at {base_url} ({getattr(error, 'reason', error)}); start one with "
-                          "`newswire worker`, or pass --url / set NEWSWIRE_WEB_PORT to a running worker's") from None
+        raise QueryFailed(f"no worker answers at {base_url} ({getattr(error, 'reason', error)})",
+                          "start one with `newswire worker`, or pass --url / set NEWSWIRE_WEB_PORT to a running "
+                          "worker's") from None
 
 
 def _name(code: str) -> str:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from streams.contracts import first_error
-from streams.nlp import article_id_for
+from streams.ids import article_id_for
 
 
 class RejectedArticle(Exception):
@@ -85,7 +85,8 @@ def parse_article(value: bytes | None, key: bytes | None, max_bytes: int, max_ch
         data = json.loads(raw)
     except ValueError as exc:
         raise RejectedArticle(
-            "InvalidJSON", f"the value is not JSON ({exc}); send an object like {{\"id\": ..., \"text\": ...}}", "decode"
+            "InvalidJSON", f"the value is not JSON ({exc}); send an object like {{\"id\": ..., \"text\": ...}}",
+            "decode",
         ) from None
     problem = first_error("article", data)
     if problem is not None:

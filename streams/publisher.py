@@ -9,17 +9,28 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from streams.errors import NewswireError
+from streams.ids import article_id_for
 from streams.jsonl import read_jsonl
-from streams.nlp import article_id_for
 
 
-class InputError(ValueError):
-    pass
+class InputError(NewswireError, ValueError):
+    """A file given to `newswire publish` that holds no articles we can read."""
 
 
 def _from_text(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     return {"id": path.stem, "text": text}
+
+
+def _from_json(path: Path) -> dict:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise InputError(f"{path}: not JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{path}: must be a JSON object with a \"text\" string")
+    return record
 
 
 def _from_jsonl(path: Path) -> Iterator[dict]:
@@ -41,7 +52,7 @@ def read_articles(paths: Iterable[str]) -> Iterator[dict]:
             if suffix == ".jsonl":
                 records: Iterable[dict] = _from_jsonl(file)
             elif suffix == ".json":
-                records = [json.loads(file.read_text(encoding="utf-8"))]
+                records = [_from_json(file)]
             elif suffix == ".txt" or not suffix:
                 records = [_from_text(file)]
             else:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import ssl
 
+from streams.errors import NewswireError
 from streams.settings import Settings
 
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
-class SecurityConfigError(ValueError):
+class SecurityConfigError(NewswireError, ValueError):
     pass
 
 

@@ -11,8 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streams.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The BBC corpus of the team's workspace (not shipped): the default input of bench, soak and the fault tests.
@@ -39,7 +41,8 @@ class Settings(BaseSettings):
     blas: Literal["numpy", "blis"] = Field("numpy", description="BLAS for the model's matrix products: numpy "
                                                                 "(its OpenBLAS, one thread) or blis (thinc's default)")
     batch_size: int = Field(16, description="articles per nlp.pipe batch")
-    batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long after each batch unless it is full)")
+    batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long "
+                                                      "after each batch unless it is full)")
     store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")
     data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")
@@ -95,4 +98,10 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process, from its environment; a bad variable is a SettingsError naming it."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [f"NEWSWIRE_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: {e['msg']}"
+                    for e in error.errors()]
+        raise SettingsError("; ".join(problems)) from None

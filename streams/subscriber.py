@@ -10,7 +10,12 @@ from collections.abc import Iterator
 from kafka import TopicPartition
 
 from streams.clients import consumer
+from streams.errors import NewswireError
 from streams.settings import Settings
+
+
+class NoSuchTopic(NewswireError, ValueError):
+    """`newswire tail` of a topic the cluster does not have."""
 
 
 def _text_or_base64(data: bytes | None) -> str | None:
@@ -44,10 +49,12 @@ def tail(settings: Settings, topics: list[str], from_beginning: bool = False, ma
     """Yield records until `max_records` are read or nothing arrives for `idle_timeout` seconds."""
     # Assigned, not subscribed: no consumer group, so tailing never joins or disturbs one.
     reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed")
-    partitions = [TopicPartition(topic, p) for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
+    partitions = [TopicPartition(topic, p)
+                  for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
     if not partitions:
         reader.close()
-        raise ValueError(f"no such topic: {', '.join(topics)}")
+        raise NoSuchTopic(f"no such topic: {', '.join(topics)}",
+                          "check the name (the pipeline's topics are NEWSWIRE_TOPIC_*); a worker creates them")
     reader.assign(partitions)
     (reader.seek_to_beginning if from_beginning else reader.seek_to_end)(*partitions)
     seen = 0

@@ -20,14 +20,15 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+import kafka.errors
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, ProducerFenced
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
-import kafka.errors
 from kafka import TopicPartition
 
 from streams import clients, metrics
@@ -75,6 +76,26 @@ class PartitionState:
 
 def seen_topic(settings: Settings) -> str:
     return f"{settings.app_id}-articles-seen"
+
+
+@runtime_checkable
+class Transactions(Protocol):
+    """What the article agent (streams/agents.py) needs of its transactions: ArticleTransactions here,
+    an in-memory stand-in in the agent tests, checked against this by tests/test_agents.py."""
+
+    owns: Callable[[Any], bool]  # tp -> is it assigned to this worker now
+
+    async def state(self, tp) -> PartitionState: ...
+
+    def is_republished(self, state: PartitionState, article_id: str, offset: int, at: float) -> bool: ...
+
+    async def read_range(self, tp, start: int, end: int) -> list: ...
+
+    async def commit(self, tp, work: list[Work]) -> list[Work]: ...
+
+    async def release(self, tps) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class ArticleTransactions:

@@ -23,13 +23,14 @@ from yarl import URL
 
 from streams import metrics
 from streams.app import app, country_daily, country_hourly, country_totals
+from streams.errors import NewswireError
 from streams.tables import WINDOWS, isoformat, mentions, merge_counts, normalise_country, parse_time, top_countries
 
 PEER_TIMEOUT_S = 10
 _windowed = {"1h": country_hourly, "1d": country_daily}
 
 
-class QueryError(ValueError):
+class QueryError(NewswireError, ValueError):
     pass
 
 
@@ -110,7 +111,7 @@ async def _peer_counts(url: URL, query: dict[str, Any]) -> dict[str, int]:
             if response.status != 200:
                 raise QueryError(f"worker {url} answered {response.status}: {body.get('error', body)}")
             return body["counts"]
-    except (OSError, asyncio.TimeoutError, aiohttp.ClientError) as error:
+    except (TimeoutError, OSError, aiohttp.ClientError) as error:
         raise QueryError(f"worker {url} did not answer ({error or type(error).__name__}); retry, "
                          "or check that NEWSWIRE_WEB_URL is reachable from the other workers") from None
 
@@ -167,7 +168,7 @@ class Country(web.View):
             return await app.router.route_req(country_totals.name, country, self.web, request)
         except SameNode:
             pass
-        except (OSError, asyncio.TimeoutError, aiohttp.ClientError) as error:
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
             owner = app.router.key_store(country_totals.name, country)
             return self.error(503, f"the worker that owns {country} ({owner}) did not answer ({error}); retry, or "
                               "check that NEWSWIRE_WEB_URL is reachable from the other workers",

@@ -10,11 +10,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from streams.errors import NewswireError
 from streams.settings import Settings
 
 
-class WorkerError(RuntimeError):
-    pass
+class WorkerError(NewswireError, RuntimeError):
+    """The worker child process exited, or did not get ready in time."""
 
 
 class WorkerProcess:
@@ -42,12 +43,12 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
-                raise WorkerError(f"the worker exited with code {self.process.returncode}; "
+                raise WorkerError(f"the worker exited with code {self.process.returncode}",
                                   f"see {self.log_path}:\n{self.log_tail()}")
             if self._model_loaded():
                 return
             time.sleep(0.5)
-        raise WorkerError(f"the worker was not ready after {timeout:.0f} s; see {self.log_path}:\n{self.log_tail()}")
+        raise WorkerError(f"the worker was not ready after {timeout:.0f} s", f"see {self.log_path}:\n{self.log_tail()}")
 
     def _model_loaded(self) -> bool:
         try:
@@ -80,7 +81,7 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def __enter__(self) -> "WorkerProcess":
+    def __enter__(self) -> WorkerProcess:
         self.start()
         return self
 

@@ -1,16 +1,23 @@
-"""Shared fixtures: the spaCy model, and a real Apache Kafka broker started for the test session."""
+"""Shared fixtures: the spaCy model, and a real Apache Kafka broker started for the test session.
+
+Helpers the modules import live in tests/support/. A test that needs a broker is marked `kafka`
+(pyproject.toml declares the markers); one that uses the `kafka` fixture without the mark is refused.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from streams.broker import free_port
 from streams.settings import Settings
+from tests.support import SEED, free_port
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ef05e9ccc23091e5.txt"
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items
+                if "kafka" in getattr(item, "fixturenames", ()) and item.get_closest_marker("kafka") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests start the session's broker but are not marked "
+                                f"@pytest.mark.kafka: {', '.join(unmarked)}")
 
 
 @pytest.fixture(scope="session")

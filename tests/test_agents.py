@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 
 import pytest
 
 from streams import agents
 from streams.contracts import first_error
-from streams.transactions import PartitionState
+from streams.settings import Settings
+from streams.transactions import ArticleTransactions, PartitionState, Transactions
 
 
 class MemoryTransactions:
-    """Stands in for streams.transactions.ArticleTransactions: commits in memory, keeps what was sent."""
+    """Stands in for streams.transactions.ArticleTransactions (both are `Transactions`): commits in memory,
+    keeps what was sent."""
 
     def __init__(self) -> None:
         self.states: dict = {}
@@ -40,6 +43,10 @@ class MemoryTransactions:
             state.seen.update(w.seen for w in todo if w.seen)
         return todo
 
+    async def read_range(self, tp, start, end):
+        # The test context delivers every record in order; a hole here would be a bug of the agent.
+        raise AssertionError(f"the agent asked for {tp}[{start}:{end}], records it was never missing")
+
     async def release(self, tps):
         for tp in tps:
             self.states.pop(tp, None)
@@ -50,6 +57,21 @@ class MemoryTransactions:
     def sent(self, topic: str) -> list[dict]:
         return [{"key": r.key, "value": json.loads(r.value) if topic != agents.dead_letter_topic.get_topic_name()
                  else r.value, "headers": dict(r.headers or [])} for r in self.committed if r.topic == topic]
+
+
+def test_the_stand_in_has_what_the_agent_needs_of_the_real_transactions():
+    real = ArticleTransactions(Settings(), "newswire")  # opens nothing until used
+    assert isinstance(real, Transactions) and isinstance(MemoryTransactions(), Transactions)
+    methods = {name: value for name, value in vars(Transactions).items()
+               if inspect.isfunction(value) and not name.startswith("_")}
+    assert {"state", "commit", "read_range", "release", "close"} <= set(methods)
+    for name, wanted in methods.items():
+        for implementation in (ArticleTransactions, MemoryTransactions):
+            method = getattr(implementation, name)
+            assert list(inspect.signature(method).parameters) == list(inspect.signature(wanted).parameters), \
+                (implementation.__name__, name)
+            assert inspect.iscoroutinefunction(method) == inspect.iscoroutinefunction(wanted), \
+                (implementation.__name__, name)
 
 
 @pytest.fixture

@@ -35,6 +35,8 @@ def test_a_missing_corpus_is_a_clear_error(tmp_path):
         resolve_corpus(tmp_path / "nope.jsonl")
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_bench_smoke_run_prints_a_table_and_a_json_line_last(kafka, kafka_settings, monkeypatch, capsys):
     for name, value in kafka_settings.as_env().items():

@@ -97,6 +97,7 @@ def _stop_from_another_process(broker: LocalBroker) -> None:
     )
 
 
+@pytest.mark.kafka
 def test_broker_round_trip_survives_stop_and_kill(broker: LocalBroker) -> None:
     libs = broker.install()
     assert any(p.name.startswith(f"kafka_2.13-{broker.kafka_version}") for p in libs.glob("*.jar"))

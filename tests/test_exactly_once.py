@@ -18,7 +18,9 @@ from streams.clients import unconsumed
 from streams.faults import (committed_events, corpus, event_id_counts, expected_country_totals, publish_articles,
                             scenario, wait_all_processed, wait_processed_at_least, wait_tables)
 from streams.worker import WorkerProcess
-from tests.conftest import free_port
+from tests.support import free_port
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # workers killed and restarted, a broker bounced
 
 ARTICLES = corpus(300)
 REPUBLISHED = ARTICLES[:10]

@@ -15,7 +15,9 @@ import pytest
 from streams.faults import committed_events, dead_letters, scenario, wait_all_processed
 from streams.settings import Settings
 from streams.worker import WorkerProcess
-from tests.conftest import free_port
+from tests.support import free_port
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # a broker of its own, 10 MB records
 
 LIMIT = 10 * 1024 * 1024
 MAX_CHARS = Settings().max_text_chars

@@ -13,7 +13,9 @@ from streams.nlp import analyze_article
 from streams.publisher import publish, read_articles
 from streams.subscriber import tail
 from streams.worker import WorkerProcess
-from tests.conftest import SEED, free_port
+from tests.support import SEED, free_port
+
+pytestmark = pytest.mark.kafka
 
 KINDS = {"news.entities": "entity", "news.quotes": "quote", "news.stances": "stance",
          "news.country-mentions": "country-mention"}

@@ -17,7 +17,6 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +26,7 @@ from streams.publisher import read_articles
 from streams.tables import WINDOWS, isoformat, parse_time, window_bounds
 from streams.worker import WorkerProcess
 from tests import prometheus
-from tests.conftest import FIXTURES, SEED, free_port
+from tests.support import FIXTURES, SEED, free_port
 
 HOUR, DAY = WINDOWS["1h"], WINDOWS["1d"]
 HOURLY_RETENTION_H, DAILY_RETENTION_D = 168, 365
@@ -118,10 +117,10 @@ def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
         expected = sum((Counter(counts) for counts in analyses), Counter())
         # What the tables use: published_at, else the record timestamp (which the events inherit).
         event_times = [parse_time(article["published_at"]) if "published_at" in article else record_time
-                       for article, record_time in zip(articles, record_times)]
+                       for article, record_time in zip(articles, record_times, strict=True)]
         state = {
             "settings": settings, "worker": worker, "prometheus": server, "url": f"http://127.0.0.1:{settings.web_port}",
-            "expected": dict(expected), "by_event_time": list(zip(event_times, analyses)),
+            "expected": dict(expected), "by_event_time": list(zip(event_times, analyses, strict=True)),
             "articles": len(articles), "dead_lettered": len(bad),
         }
         yield state
@@ -131,6 +130,7 @@ def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
         worker.stop()
 
 
+@pytest.mark.kafka
 def test_countries_view_equals_the_sum_of_analyze(scenario):
     answer = _wait_for_tables(scenario["url"])
     assert _as_counts(answer) == scenario["expected"]
@@ -140,6 +140,7 @@ def test_countries_view_equals_the_sum_of_analyze(scenario):
     assert [row["mentions"] for row in top] == sorted(scenario["expected"].values(), reverse=True)[:3]
 
 
+@pytest.mark.kafka
 def test_country_view_has_the_event_time_windows_within_retention(scenario):
     now = time.time()
     for country, mentions in scenario["expected"].items():
@@ -160,6 +161,7 @@ def test_country_view_has_the_event_time_windows_within_retention(scenario):
     assert _get(f"{scenario['url']}/countries/VEN")[0] == 400
 
 
+@pytest.mark.kafka
 def test_window_query_returns_that_window_only(scenario):
     two_days_ago, counts = scenario["by_event_time"][3]  # the only article published that day
     answer = _get(f"{scenario['url']}/countries?window=1d&limit=0&at={isoformat(two_days_ago)}")[1]
@@ -168,6 +170,7 @@ def test_window_query_returns_that_window_only(scenario):
     assert _get(f"{scenario['url']}/countries?window=1w")[0] == 400
 
 
+@pytest.mark.kafka
 def test_newswire_countries_prints_the_same_counts(scenario):
     cli = [sys.executable, "-m", "streams.cli", "countries", "--url", scenario["url"]]
     shown = subprocess.run([*cli, "--json", "--limit", "0"], capture_output=True, text=True, timeout=60)
@@ -178,6 +181,7 @@ def test_newswire_countries_prints_the_same_counts(scenario):
     assert re.search(rf"^{top_country}\s+{top_count}\s", table, re.MULTILINE), table
 
 
+@pytest.mark.kafka
 def test_changelog_topics_were_created_before_the_worker_subscribed(scenario):
     from kafka import KafkaAdminClient
     from kafka.admin import ConfigResource, ConfigResourceType
@@ -203,6 +207,7 @@ def test_changelog_topics_were_created_before_the_worker_subscribed(scenario):
         assert sign not in log, sign
 
 
+@pytest.mark.kafka
 def test_metrics_follow_prometheus_conventions(scenario):
     body = urllib.request.urlopen(f"{scenario['url']}/metrics", timeout=10).read()
     lint = subprocess.run([prometheus.binary("promtool"), "check", "metrics"], input=body, capture_output=True,
@@ -222,12 +227,14 @@ def _scraped_everything(scenario) -> None:
         f'sum(newswire_articles_processed_total{{job="{prometheus.JOB}"}}) == {scenario["articles"] + scenario["dead_lettered"]}'))
 
 
+@pytest.mark.kafka
 def test_prometheus_country_series_equal_the_sum_of_analyze(scenario):
     _scraped_everything(scenario)
     series = scenario["prometheus"].query(f'sum by (country) (newswire_country_mentions_total{{job="{prometheus.JOB}"}})')
     assert {s["metric"]["country"]: int(float(s["value"][1])) for s in series} == scenario["expected"]
 
 
+@pytest.mark.kafka
 def test_every_dashboard_query_returns_data(scenario):
     _scraped_everything(scenario)
     time.sleep(2)  # a couple more scrapes, so every rate() has two samples after the work
@@ -246,6 +253,7 @@ def test_every_dashboard_query_returns_data(scenario):
             assert all(label in sample["metric"] for sample in result), f"panel {title!r}: no {label} label"
 
 
+@pytest.mark.kafka
 def test_every_alert_rule_evaluates_and_dead_letters_alert(scenario):
     server = scenario["prometheus"]
     rules = prometheus.alert_rules()
@@ -264,6 +272,8 @@ def test_every_alert_rule_evaluates_and_dead_letters_alert(scenario):
         alert for alert in server.api("alerts")["alerts"] if alert["labels"]["alertname"] == "NewswireDeadLetterRateHigh"])
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 def test_a_second_worker_shares_the_tables_and_routes_queries(scenario):
     settings = scenario["settings"].model_copy(update={"web_port": free_port()})
     second = WorkerProcess(settings)
@@ -293,6 +303,8 @@ def test_a_second_worker_shares_the_tables_and_routes_queries(scenario):
         time.sleep(0.5)
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 def test_a_killed_worker_restarts_with_the_same_counts(scenario):
     worker, server, url = scenario["worker"], scenario["prometheus"], scenario["url"]
     before = {country: _get(f"{url}/countries/{country}") for country in scenario["expected"]}

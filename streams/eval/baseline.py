@@ -20,10 +20,12 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from streams.errors import NewswireError
+
 QUOTE_MARKS = "\"“”‘’'`«»"
 
 
-class BaselineUnavailable(RuntimeError):
+class BaselineUnavailable(NewswireError, RuntimeError):
     """textacy or country_converter is not installed."""
 
 
@@ -33,8 +35,8 @@ def _require():
         from textacy.extract.triples import direct_quotations  # noqa: F401
     except ImportError as error:
         raise BaselineUnavailable(
-            f"the baseline needs textacy and country_converter ({error}); install them with "
-            f"`pip install -e '.[baseline]'`, or run with --no-baseline") from None
+            f"the baseline needs textacy and country_converter ({error})",
+            "install them with `pip install -e '.[baseline]'`, or run with --no-baseline") from None
 
 
 def available() -> bool:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from streams.errors import NewswireError
 from streams.jsonl import read_jsonl
 from streams.settings import SHARED_CORPUS
 
@@ -30,7 +32,7 @@ DEFAULT_CORPUS = SHARED_CORPUS
 GUIDELINE, POLNEAR = "guideline", "polnear"
 
 
-class GoldError(ValueError):
+class GoldError(NewswireError, ValueError):
     """A gold file that cannot be read (bad JSON, missing corpus article, text changed)."""
 
 
@@ -272,7 +274,7 @@ def polnear_attributions(record: dict[str, Any]) -> list[tuple[tuple[int, int], 
 NOT_NAME_WORDS = {
     "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "our", "my", "your",
     "he", "she", "it", "they", "we", "i", "you", "who", "which", "one", "some", "many", "most", "several",
-    "both", "all", "other", "another", "each", "every", "no", "many", "few", "more", "two", "three",
+    "both", "all", "other", "another", "each", "every", "no", "few", "more", "two", "three",
     "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "del", "state", "gen", "lt", "col", "rev", "st", "jr", "sr",
     "president", "vice", "senator", "secretary", "governor", "mayor", "minister", "prime", "chief",
     "representative", "congressman", "congresswoman", "speaker", "chairman", "chairwoman", "director",

@@ -6,12 +6,14 @@ batching is where the throughput is), then runs the pure extractors on each pars
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from streams.ids import article_id_for
 
 from .attribution.attribute import apply_choices, gather_evidence, learned_indirect
 from .attribution.extract import Attribution, find_attributions
@@ -24,12 +26,6 @@ from .quotes import Quote, extract_indirect_quotes, extract_quotes, find_quoted_
 from .reference import link_references
 from .stances import extract_stances
 from .text import Ranges, boilerplate_ranges, doc_index
-
-
-def article_id_for(text: str, title: str | None = None) -> str:
-    """Deterministic id for an article that came without one: sha256 of title and text, 16 hex chars."""
-    payload = f"{title or ''}\n{text}".encode("utf-8")
-    return hashlib.sha256(payload).hexdigest()[:16]
 
 
 def _normalise(article: dict[str, Any] | str) -> dict[str, Any]:
@@ -82,7 +78,7 @@ class ArticleMeta:
     url: str | None = None
 
     @classmethod
-    def of(cls, article: dict[str, Any]) -> "ArticleMeta":
+    def of(cls, article: dict[str, Any]) -> ArticleMeta:
         def text(key: str) -> str | None:
             value = article.get(key)
             return value if isinstance(value, str) and value.strip() else None

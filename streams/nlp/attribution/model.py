@@ -20,13 +20,15 @@ from typing import Any
 
 import numpy
 
+from streams.errors import NewswireError
+
 from .features import Vocabs
 
 MODEL_PATH = Path(__file__).with_name("attribution-model.json.gz")
 MODEL_FORMAT = 1
 
 
-class ModelMissing(RuntimeError):
+class ModelMissing(NewswireError, RuntimeError):
     """The attribution model file is not there (a checkout without it, or a bad path)."""
 
 
@@ -53,7 +55,7 @@ class AttributionModel:
             return self.boosters[name].predict(numpy.asarray(rows, dtype=numpy.float64), num_threads=1)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AttributionModel":
+    def from_dict(cls, data: dict[str, Any]) -> AttributionModel:
         import lightgbm
 
         if data.get("format") != MODEL_FORMAT:
@@ -85,8 +87,8 @@ class AttributionModel:
 def read_model(path: Path | str = MODEL_PATH) -> AttributionModel:
     path = Path(path)
     if not path.is_file():
-        raise ModelMissing(f"the attribution model {path} is missing: rebuild it with `newswire train` "
-                           f"(see README, Accuracy)")
+        raise ModelMissing(f"the attribution model {path} is missing",
+                           "rebuild it with `newswire train` (see README, Accuracy)")
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return AttributionModel.from_dict(json.load(f))
 
