@@ -63,6 +63,7 @@ class Work:
     outcome: str = "ok"  # ok, dead_lettered or duplicate (metrics)
     analysis: dict | None = None
     timestamp: float | None = None
+    metadata: tuple = ()  # what intake normalised or dropped (metrics: streams.metrics.count_metadata)
 
 
 @dataclass
