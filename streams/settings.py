@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     topic_stances: str = "news.stances"
     topic_country_mentions: str = "news.country-mentions"
     topic_dlq: str = "news.articles.dlq"
+    kafka_timeout_s: float = Field(30.0, ge=1, description="longest wait for one Kafka call of the CLI and the "
+                                                           "worker's own clients (metadata, offsets, "
+                                                           "acknowledgements, a transaction) before a clear "
+                                                           "error or a bounded retry, seconds")
     topic_partitions: int = Field(4, description="partitions for topics the app creates")
     topic_replication: int = Field(1, description="replication factor for topics the app creates")
 
