@@ -72,7 +72,7 @@ def _events(analysis: dict, article: Article, timestamp: float | None) -> list[O
     # Events keep the article record's timestamp (as Kafka Streams does): the tables' fallback event time.
     return [Outgoing(output_topics[event.kind].get_topic_name(), event.key.encode("utf-8"),
                      json.dumps(event.value, ensure_ascii=False).encode("utf-8"), timestamp)
-            for event in events_for(analysis, published_at=article.published_at)]
+            for event in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped)]
 
 
 def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
@@ -135,10 +135,11 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
             work[tp].append(item)
             try:
                 article = parse_article(message.value, message.key, settings.max_article_bytes,
-                                        settings.max_text_chars)
+                                        settings.max_text_chars, settings.naive_timezone)
             except RejectedArticle as error:
                 item.outcome, item.records = "dead_lettered", [_dead_letter(message, error)]
                 continue
+            item.metadata = article.metadata_notes()
             at = message.timestamp or time.time()
             if transactions.is_republished(state, article.id, message.offset, at):
                 log.info("article %r re-published at %s[%s]@%s: counted as a duplicate, not analysed again",
@@ -194,6 +195,7 @@ async def _commit(work: dict[object, list[Work]], transactions: Transactions, st
     for items in committed:
         for item in items:
             metrics.ARTICLES.labels(item.outcome).inc()
+            metrics.count_metadata(item.metadata)
             for record in item.records:
                 metrics.EVENTS.labels(record.topic).inc()
             if item.analysis is not None:

@@ -1,4 +1,9 @@
-"""kafka-python clients for the CLI (publish, tail, topic set-up), configured from settings."""
+"""kafka-python clients for the CLI (publish, tail, topic set-up), configured from settings.
+
+No wait without a deadline: every client made here bounds each call by NEWSWIRE_KAFKA_TIMEOUT_S
+(`request_timeout_ms`), and past it raises `KafkaUnavailable` saying what it waited for, where and what
+to do. kafka-python 3.0.12 leaves a few calls unbounded by default (`BoundedConsumer`, `BoundedProducer`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError,
+                          TopicAlreadyExistsError)
 
 from streams.errors import NewswireError
 from streams.security import kafka_python_config, uses_sasl
@@ -19,11 +25,36 @@ class KafkaUnavailable(NewswireError, RuntimeError):
 
 
 def client_config(settings: Settings) -> dict:
+    timeout_ms = int(settings.kafka_timeout_s * 1000)
     return {
         "bootstrap_servers": [s.strip() for s in settings.bootstrap_servers.split(",") if s.strip()],
-        "bootstrap_timeout_ms": 10_000,  # fail fast with our message rather than after kafka-python's 30 s
+        # fail fast with our message rather than after kafka-python's 30 s
+        "bootstrap_timeout_ms": min(10_000, timeout_ms),
+        "request_timeout_ms": timeout_ms,
         **kafka_python_config(settings),
     }
+
+
+def unavailable(settings: Settings, waiting_for: str) -> KafkaUnavailable:
+    """The error past a deadline: what was waited for, where, and what to do."""
+    return KafkaUnavailable(
+        f"no answer from Kafka at {settings.bootstrap_servers} within {settings.kafka_timeout_s:g} s while "
+        f"waiting for {waiting_for}. Check that the brokers run and are reachable (the local one: "
+        "`newswire broker start`), or raise NEWSWIRE_KAFKA_TIMEOUT_S for a slow cluster."
+    )
+
+
+#: what kafka-python raises when a broker does not answer in time or cannot be reached
+_NO_ANSWER = (KafkaTimeoutError, NodeNotReadyError, KafkaConnectionError, RequestTimedOutError)
+
+
+@contextmanager
+def deadline(settings: Settings, waiting_for: str) -> Iterator[None]:
+    """Turn kafka-python's timeouts and unreachable brokers into `unavailable(settings, waiting_for)`."""
+    try:
+        yield
+    except _NO_ANSWER as error:
+        raise unavailable(settings, waiting_for) from error
 
 
 @contextmanager
@@ -42,17 +73,113 @@ def _reachable(settings: Settings) -> Iterator[None]:
         ) from None
 
 
-def producer(settings: Settings, **overrides) -> KafkaProducer:
-    with _reachable(settings):
-        return KafkaProducer(**client_config(settings), acks="all", linger_ms=5, **overrides)
+class BoundedConsumer(KafkaConsumer):
+    """kafka-python's consumer with a deadline on every call that waits for the broker.
+
+    In kafka-python 3.0.12 `partitions_for_topic` and `topics` wait for the cluster's metadata without a
+    timeout (`_fetch_all_topic_metadata`), and `committed` and `position` wait forever unless given one:
+    here each waits at most `request_timeout_ms` (NEWSWIRE_KAFKA_TIMEOUT_S). Past it, and for the offset
+    look-ups that are bounded already, KafkaUnavailable says what was waited for.
+    """
+
+    def __init__(self, *topics: str, settings: Settings, **configs) -> None:
+        self._settings = settings
+        super().__init__(*topics, **configs)
+
+    def _fetch_all_topic_metadata(self) -> None:
+        # The library's own, with a deadline on both waits (it passes None: forever).
+        give_up = time.monotonic() + self.config["request_timeout_ms"] / 1000
+
+        def wait(future) -> None:
+            left_ms = max(1, int((give_up - time.monotonic()) * 1000))
+            self._net.run(self._manager.wait_for, future, left_ms)
+
+        if self._cluster.metadata_refresh_in_progress:
+            wait(self._cluster.request_update())
+        stash = self._cluster.need_all_topic_metadata
+        self._cluster.need_all_topic_metadata = True
+        try:
+            wait(self._cluster.request_update())
+        finally:
+            self._cluster.need_all_topic_metadata = stash
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        with deadline(self._settings, f"the partitions of topic {topic}"):
+            return super().partitions_for_topic(topic)
+
+    def topics(self) -> set[str]:
+        with deadline(self._settings, "the list of topics"):
+            return super().topics()
+
+    def committed(self, partition, metadata=False, timeout_ms=None):
+        group = self.config["group_id"]
+        with deadline(self._settings, f"the committed offset of {partition.topic}[{partition.partition}] "
+                                      f"(group {group})"):
+            return super().committed(partition, metadata, timeout_ms or self.config["request_timeout_ms"])
+
+    def position(self, partition, timeout_ms=None):
+        with deadline(self._settings, f"the position in {partition.topic}[{partition.partition}]"):
+            position = super().position(partition, timeout_ms or self.config["request_timeout_ms"])
+        if position is None:  # kafka-python gives None when its deadline passed
+            raise unavailable(self._settings, f"the position in {partition.topic}[{partition.partition}]")
+        return position
+
+    def end_offsets(self, partitions, timeout_ms=None):
+        with deadline(self._settings, "the end offsets of " + _names(partitions)):
+            return super().end_offsets(partitions, timeout_ms)
+
+    def beginning_offsets(self, partitions, timeout_ms=None):
+        with deadline(self._settings, "the first offsets of " + _names(partitions)):
+            return super().beginning_offsets(partitions, timeout_ms)
 
 
-def consumer(settings: Settings, *topics: str, **overrides) -> KafkaConsumer:
+class BoundedProducer(KafkaProducer):
+    """kafka-python's producer with explicit deadlines: `send` waits at most NEWSWIRE_KAFKA_TIMEOUT_S for
+    the topic's metadata (`max_block_ms`); a record not acknowledged within four times that
+    (`delivery_timeout_ms`: kafka-python's 2 minutes by default) fails; `flush` and `close` wait no longer
+    than that plus one request (kafka-python's default: forever), then KafkaUnavailable."""
+
+    def __init__(self, settings: Settings, **configs) -> None:
+        self._settings = settings
+        super().__init__(**configs)
+
+    @property
+    def _drain_s(self) -> float:
+        return (self.config["delivery_timeout_ms"] + self.config["request_timeout_ms"]) / 1000
+
+    def send(self, topic, *args, **kwargs):
+        with deadline(self._settings, f"the metadata of topic {topic}"):
+            return super().send(topic, *args, **kwargs)
+
+    def flush(self, timeout=None):
+        with deadline(self._settings, "the broker's acknowledgement of the records sent"):
+            super().flush(self._drain_s if timeout is None else timeout)
+
+    def close(self, timeout=None, null_logger=False):
+        with deadline(self._settings, "the broker's acknowledgement of the records sent"):
+            super().close(self._drain_s if timeout is None else timeout, null_logger)
+
+
+def _names(partitions) -> str:
+    return ", ".join(sorted({f"{tp.topic}[{tp.partition}]" for tp in partitions})) or "no partitions"
+
+
+def producer(settings: Settings, **overrides) -> BoundedProducer:
+    timeout_ms = int(settings.kafka_timeout_s * 1000)
+    config = {**client_config(settings), "acks": "all", "linger_ms": 5, "max_block_ms": timeout_ms,
+              "delivery_timeout_ms": 4 * timeout_ms, **overrides}
     with _reachable(settings):
-        return KafkaConsumer(*topics, **client_config(settings), **overrides)
+        return BoundedProducer(settings, **config)
+
+
+def consumer(settings: Settings, *topics: str, **overrides) -> BoundedConsumer:
+    with _reachable(settings):
+        return BoundedConsumer(*topics, settings=settings, **{**client_config(settings), **overrides})
 
 
 def admin_client(settings: Settings) -> KafkaAdminClient:
+    """An admin client: kafka-python bounds each of its requests by `request_timeout_ms` (wrap the calls in
+    `deadline` for our message)."""
     with _reachable(settings):
         return KafkaAdminClient(**client_config(settings))
 
@@ -64,10 +191,12 @@ def create_missing_topics(settings: Settings, specs: dict[str, dict]) -> list[st
     """
     admin = admin_client(settings)
     try:
-        missing = {name: spec for name, spec in specs.items() if name not in set(admin.list_topics())}
+        with deadline(settings, "the list of topics"):
+            missing = {name: spec for name, spec in specs.items() if name not in set(admin.list_topics())}
         if missing:
             try:
-                admin.create_topics(missing, wait_for_metadata=True)
+                with deadline(settings, "the creation of topics " + ", ".join(sorted(missing))):
+                    admin.create_topics(missing, wait_for_metadata=True)  # waits at most 10 s for the metadata
             except TopicAlreadyExistsError:
                 pass  # another process created it first: fine
         return sorted(missing)
@@ -111,8 +240,10 @@ def unconsumed(settings: Settings, group_id: str, topic: str) -> int:
         reader.assign(list(behind))
         for tp, start in behind.items():
             reader.seek(tp, start)
-        count, deadline = 0, time.monotonic() + 30
-        while any(reader.position(tp) < ends[tp] for tp in behind) and time.monotonic() < deadline:
+        count, give_up = 0, time.monotonic() + settings.kafka_timeout_s
+        while any(reader.position(tp) < ends[tp] for tp in behind):
+            if time.monotonic() > give_up:
+                raise unavailable(settings, f"the records of {topic} up to its end offsets")
             for tp, records in reader.poll(timeout_ms=200).items():
                 count += sum(1 for record in records if record.offset < ends[tp])
         return count
@@ -123,8 +254,8 @@ def unconsumed(settings: Settings, group_id: str, topic: str) -> int:
 
 def wait_until_processed(settings: Settings, timeout: float = 120) -> None:
     """Until the worker group has committed every article (it commits only after emitting the events)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
         if sum(group_lag(settings, settings.app_id, settings.topic_articles).values()) == 0:
             return
         time.sleep(0.5)

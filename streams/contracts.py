@@ -52,7 +52,10 @@ def validator(name: str) -> Draft202012Validator:
 def first_error(name: str, instance: object) -> str | None:
     """A one-line description of the first violation, or None when valid."""
     error = best_match(validator(name).iter_errors(instance))
-    if error is None:
-        return None
+    return None if error is None else describe(error)
+
+
+def describe(error) -> str:
+    """One violation in one line: where, and what is wrong."""
     where = "/".join(str(p) for p in error.absolute_path) or "(root)"
     return f"{where}: {error.message}"

@@ -22,9 +22,14 @@ def event_id(kind: str, article_id: str, version: str, *identity: object) -> str
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-def events_for(analysis: dict, published_at: str | None = None) -> list[Event]:
+def events_for(analysis: dict, published_at: str | None = None, published_at_assumed: dict | None = None,
+               metadata_dropped: dict | None = None) -> list[Event]:
+    """The events of one analysis. `published_at_assumed` and `metadata_dropped` (streams.intake) go on
+    every event when not empty, and only then: an article read without assumptions gives the same bytes."""
     article_id = analysis["article_id"]
     version = analysis["extractor_version"]
+    notes = {key: value for key, value in (("published_at_assumed", published_at_assumed),
+                                           ("metadata_dropped", metadata_dropped)) if value}
 
     def envelope(kind: str, *identity: object) -> dict:
         return {
@@ -32,6 +37,7 @@ def events_for(analysis: dict, published_at: str | None = None) -> list[Event]:
             "article_id": article_id,
             "extractor_version": version,
             "published_at": published_at,
+            **notes,
         }
 
     events: list[Event] = []

@@ -80,6 +80,19 @@ COUNTRY_MENTIONS = Counter(
     registry=REGISTRY,
 )
 
+METADATA_NORMALISED = Counter(
+    "newswire_metadata_normalised_total",
+    "Optional article fields read in another form than the contract's and normalised, by field and how.",
+    ["field", "reason"],  # published_at: naive_time | date_only | iso8601 | rfc2822 | epoch_seconds | epoch_milliseconds
+    registry=REGISTRY,
+)
+METADATA_DROPPED = Counter(
+    "newswire_metadata_dropped_total",
+    "Optional article fields that could not be read and were left out (the text analysed all the same).",
+    ["field", "reason"],  # title | url | source | published_at | language; wrong_type | unreadable | too_long | invalid
+    registry=REGISTRY,
+)
+
 
 class ConsumerLag(Collector):
     """`newswire_consumer_lag_records`: per partition this worker owns, end offset minus committed offset.
@@ -114,6 +127,17 @@ for kind in ("full", "partial", "indirect"):
     QUOTES.labels(kind)
 for polarity in ("support", "oppose"):
     STANCES.labels(polarity)
+for reason in ("naive_time", "date_only", "iso8601", "rfc2822", "epoch_seconds", "epoch_milliseconds"):
+    METADATA_NORMALISED.labels("published_at", reason)
+for name in ("title", "url", "source", "published_at", "language"):
+    METADATA_DROPPED.labels(name, "wrong_type")
+METADATA_DROPPED.labels("published_at", "unreadable")
+
+
+def count_metadata(notes) -> None:
+    """Count one input article's metadata notes (streams.intake.Article.metadata_notes)."""
+    for what, name, reason in notes:
+        (METADATA_NORMALISED if what == "normalised" else METADATA_DROPPED).labels(name, reason).inc()
 
 
 def count_analysis(analysis: dict) -> None:

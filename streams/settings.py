@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.errors import SettingsError
@@ -19,6 +20,17 @@ from streams.errors import SettingsError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The BBC corpus of the team's workspace (not shipped): the default input of bench, soak and the fault tests.
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "bbc-news.jsonl"
+
+
+@lru_cache(maxsize=None)
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone `name` (NEWSWIRE_NAIVE_TIMEZONE), or ValueError saying what to give instead."""
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # not found is a KeyError, "Europe" an OSError, "../x" a ValueError
+        pass
+    raise ValueError(f"NEWSWIRE_NAIVE_TIMEZONE={name!r} is not an IANA time zone name; give one such as UTC, "
+                     "Europe/Berlin or America/New_York")
 
 
 class Settings(BaseSettings):
@@ -33,6 +45,10 @@ class Settings(BaseSettings):
     topic_stances: str = "news.stances"
     topic_country_mentions: str = "news.country-mentions"
     topic_dlq: str = "news.articles.dlq"
+    kafka_timeout_s: float = Field(30.0, ge=1, description="longest wait for one Kafka call of the CLI and the "
+                                                           "worker's own clients (metadata, offsets, "
+                                                           "acknowledgements, a transaction) before a clear "
+                                                           "error or a bounded retry, seconds")
     topic_partitions: int = Field(4, description="partitions for topics the app creates")
     topic_replication: int = Field(1, description="replication factor for topics the app creates")
 
@@ -56,6 +72,8 @@ class Settings(BaseSettings):
     processing_timeout_s: float = Field(1000.0, description="longest a worker may spend on one batch (the largest "
                                                             "allowed article) before the group gives its partitions "
                                                             "to another worker, seconds")
+    naive_timezone: str = Field("UTC", description="IANA time zone in which an article's published_at without a "
+                                                  "UTC offset (or a date alone) is read, e.g. Europe/Berlin")
     dedup_horizon_hours: float = Field(168.0, description="a re-published article (same id) within this many hours "
                                                           "of its first publication is counted as a duplicate and "
                                                           "not analysed again")
@@ -82,6 +100,12 @@ class Settings(BaseSettings):
     ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates")
     ssl_certfile: Path | None = Field(None, description="client certificate, for mutual TLS")
     ssl_keyfile: Path | None = Field(None, description="client key, for mutual TLS")
+
+    @field_validator("naive_timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        time_zone(name)  # ValueError with what to give instead
+        return name
 
     def as_env(self) -> dict[str, str]:
         """These settings as NEWSWIRE_* variables, to hand to a child process."""

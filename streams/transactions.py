@@ -64,6 +64,7 @@ class Work:
     outcome: str = "ok"  # ok, dead_lettered or duplicate (metrics)
     analysis: dict | None = None
     timestamp: float | None = None
+    metadata: tuple = ()  # what intake normalised or dropped (metrics: streams.metrics.count_metadata)
 
 
 @dataclass
@@ -143,16 +144,21 @@ class ArticleTransactions:
             transactional_id=f"{self.settings.app_id}-articles-{tp.partition}",
             acks="all", enable_idempotence=True, linger_ms=5,
             max_request_size=self.settings.max_article_bytes + (1 << 20),
-            request_timeout_ms=30_000,
+            request_timeout_ms=int(self.settings.kafka_timeout_s * 1000),
             **credentials_to_aiokafka_auth(faust_credentials(self.settings), ssl_context(self.settings)),
         )
-        await producer.start()  # InitProducerId: fences the previous owner, ends its open transaction
         loop = asyncio.get_running_loop()
         try:
+            # InitProducerId: fences the previous owner, ends its open transaction. aiokafka retries it
+            # without a deadline while no transaction coordinator answers: ours is NEWSWIRE_KAFKA_TIMEOUT_S.
+            await asyncio.wait_for(producer.start(), self.settings.kafka_timeout_s)
             next_offset = await self.reader.committed(tp)
             seen = await loop.run_in_executor(self._io, self._load_seen, tp.partition)
         except BaseException:
-            await producer.stop()
+            try:
+                await asyncio.wait_for(producer.stop(), self.settings.kafka_timeout_s)
+            except Exception:  # noqa: BLE001 - the error that stopped the start is the one to report
+                pass
             raise
         log.info("%s[%d]: transactional producer ready; resuming at offset %s, %d articles seen within the horizon",
                  tp.topic, tp.partition, next_offset, len(seen))
@@ -209,7 +215,9 @@ class ArticleTransactions:
                 return []
             started = time.perf_counter()
             try:
-                await self._transaction(state, tp, todo)
+                # aiokafka's sends and commit wait for the coordinator without a deadline: a stuck
+                # transaction is aborted and retried (asyncio.TimeoutError is RETRIABLE).
+                await asyncio.wait_for(self._transaction(state, tp, todo), self.settings.kafka_timeout_s)
             except RETRIABLE as error:
                 await self.release([tp])  # a new producer ends the failed transaction and re-reads the offset
                 why = "fenced by another producer" if isinstance(error, ProducerFenced) else "failed"

@@ -8,7 +8,8 @@ import pytest
 
 from streams.contracts import first_error
 from streams.events import event_id, events_for
-from streams.intake import RejectedArticle, dead_letter_headers, parse_article
+from streams.intake import RejectedArticle, dead_letter_headers, normalise_time, parse_article
+from streams.settings import Settings
 
 LIMIT = 1000
 
@@ -27,7 +28,8 @@ def _reason(value: bytes | None, key: bytes | None = None) -> str:
         (json.dumps({"id": "x"}).encode(), "SchemaViolation"),
         (json.dumps({"id": "x", "text": "   "}).encode(), "SchemaViolation"),
         (json.dumps({"id": "x", "text": 5}).encode(), "SchemaViolation"),
-        (json.dumps({"id": "x", "text": "a", "published_at": "yesterday"}).encode(), "SchemaViolation"),
+        (json.dumps({"id": 7, "text": "a"}).encode(), "SchemaViolation"),
+        (json.dumps({"id": "x", "text": {"body": "a"}, "title": 5}).encode(), "SchemaViolation"),
         (b"\xff\xfe\xfa", "InvalidUTF8"),
         (b"[" * 500 + b"]" * 500, "InvalidJSON"),
         (b"x" * (LIMIT + 1), "ArticleTooLarge"),
@@ -96,3 +98,92 @@ def test_schemas_reject_events_missing_their_evidence():
     value = events_for(ANALYSIS)[2].value
     del value["evidence"]
     assert "evidence" in first_error("stance", value)
+
+
+# --- untidy metadata: normalised or dropped, never a dead letter ---------------------------------
+
+def _article(**fields):
+    return parse_article(json.dumps({"id": "m", "text": "Hello Paris.", **fields}).encode(), b"m", 10 * LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("sent", "zone", "expected", "reason", "assumed"),
+    [
+        ("2024-04-24T06:05:00", "UTC", "2024-04-24T06:05:00Z", "naive_time", {"timezone": "UTC"}),
+        ("2024-04-24T06:05:00", "Europe/Berlin", "2024-04-24T06:05:00+02:00", "naive_time",
+         {"timezone": "Europe/Berlin"}),
+        ("2024-01-24 06:05", "Europe/Berlin", "2024-01-24T06:05:00+01:00", "naive_time",
+         {"timezone": "Europe/Berlin"}),  # the zone's offset on that day: winter time
+        ("2024-04-24", "UTC", "2024-04-24T00:00:00Z", "date_only", {"time_of_day": "00:00", "timezone": "UTC"}),
+        ("2024-04-24T06:05+05:30", "UTC", "2024-04-24T06:05:00+05:30", "iso8601", {}),
+        ("Wed, 24 Apr 2024 06:05:00 GMT", "Europe/Berlin", "2024-04-24T06:05:00Z", "rfc2822", {}),
+        ("24 Apr 2024 08:05:00 +0200", "UTC", "2024-04-24T08:05:00+02:00", "rfc2822", {}),
+        ("Wed, 24 Apr 2024 06:05:00 -0000", "UTC", "2024-04-24T06:05:00Z", "naive_time", {"timezone": "UTC"}),
+        (1713938700, "Europe/Berlin", "2024-04-24T06:05:00Z", "epoch_seconds", {}),
+        (1713938700.5, "UTC", "2024-04-24T06:05:00.500000Z", "epoch_seconds", {}),
+        (1713938700123, "UTC", "2024-04-24T06:05:00.123000Z", "epoch_milliseconds", {}),
+    ],
+)
+def test_published_at_in_other_forms_is_normalised_saying_what_was_assumed(sent, zone, expected, reason, assumed):
+    assert normalise_time(sent, zone) == (expected, reason, assumed)
+    article = parse_article(json.dumps({"id": "m", "text": "Hello.", "published_at": sent}).encode(), b"m", LIMIT,
+                            naive_timezone=zone)
+    assert (article.published_at, article.published_at_assumed, article.dropped) == (expected, assumed, {})
+    assert article.metadata_notes() == (("normalised", "published_at", reason),)
+    assert first_error("article", {"text": "Hello.", "published_at": sent}) is None  # the contract lists the form
+
+
+def test_rfc3339_is_passed_on_as_sent_and_events_stay_byte_identical():
+    for sent in ("2024-04-24T06:05:00+00:00", "2024-04-24T06:05:00.055000+00:00", "2024-04-24T06:05:00Z", None):
+        article = _article(published_at=sent)
+        assert (article.published_at, article.published_at_assumed, article.metadata_notes()) == (sent, {}, ())
+        plain = events_for(ANALYSIS, published_at=sent)
+        noted = events_for(ANALYSIS, article.published_at, article.published_at_assumed, article.dropped)
+        assert [json.dumps(e.value) for e in noted] == [json.dumps(e.value) for e in plain]
+        assert all(set(e.value) & {"published_at_assumed", "metadata_dropped"} == set() for e in noted)
+
+
+@pytest.mark.parametrize(
+    ("fields", "dropped"),
+    [
+        ({"published_at": "yesterday"}, {"published_at": "unreadable"}),
+        ({"published_at": "2024-02-30T10:00:00"}, {"published_at": "unreadable"}),  # the form, but no such day
+        ({"published_at": "Wed, 24 Apr 2024 06:05:00 CEST"}, {"published_at": "unreadable"}),  # ambiguous zone name
+        ({"published_at": 1e300}, {"published_at": "unreadable"}),
+        ({"published_at": {"date": "2024-04-24"}}, {"published_at": "wrong_type"}),
+        ({"published_at": True}, {"published_at": "wrong_type"}),
+        ({"title": 5, "url": ["https://x"], "source": {"name": "AP"}, "language": 1},
+         {"title": "wrong_type", "url": "wrong_type", "source": "wrong_type", "language": "wrong_type"}),
+        ({"title": "t" * 2001, "source": "AP"}, {"title": "too_long"}),
+    ],
+)
+def test_unreadable_optional_fields_are_dropped_and_the_article_kept(fields, dropped):
+    article = _article(**fields)
+    assert article.dropped == dropped and article.text == "Hello Paris."
+    for name in dropped:
+        assert getattr(article, name) is None and name not in article.as_dict()
+    assert article.source == ("AP" if fields.get("source") == "AP" else None)
+    assert article.metadata_notes() == tuple(("dropped", name, why) for name, why in sorted(dropped.items()))
+
+
+def test_events_say_what_was_assumed_and_dropped_and_match_their_schemas():
+    article = _article(published_at="2024-04-24", title=["not", "a", "title"])
+    events = events_for(ANALYSIS, article.published_at, article.published_at_assumed, article.dropped)
+    for event in events:
+        assert first_error(event.kind, event.value) is None, first_error(event.kind, event.value)
+        assert event.value["published_at"] == "2024-04-24T00:00:00Z"
+        assert event.value["published_at_assumed"] == {"time_of_day": "00:00", "timezone": "UTC"}
+        assert event.value["metadata_dropped"] == {"title": "wrong_type"}
+    # the ids depend on what the event is about, not on the metadata
+    assert [e.value["event_id"] for e in events] == [e.value["event_id"] for e in events_for(ANALYSIS)]
+    value = dict(events[0].value, published_at_assumed={"calendar": "julian"})
+    assert "published_at_assumed" in first_error("entity", value)
+    value = dict(events[0].value, metadata_dropped={"text": "wrong_type"})
+    assert "metadata_dropped" in first_error("entity", value)
+
+
+def test_the_naive_timezone_setting_must_name_an_iana_zone():
+    assert Settings(naive_timezone="America/New_York").naive_timezone == "America/New_York"
+    for bad in ("Europe/Berln", "CEST", "Europe", "../etc/passwd", ""):
+        with pytest.raises(ValueError, match="NEWSWIRE_NAIVE_TIMEZONE.*IANA time zone"):
+            Settings(naive_timezone=bad)

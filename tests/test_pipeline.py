@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import urllib.request
 from collections import Counter, defaultdict
 
 import pytest
@@ -98,3 +100,46 @@ def test_malformed_input_is_dead_lettered_and_the_next_article_processed(worker_
 
     countries = {r["key"] for r in _events_by_article(worker_settings)["good-after-bad"]["country-mention"]}
     assert {"FR", "DE"} <= countries
+
+
+def _metric(settings, sample: str) -> float:
+    body = urllib.request.urlopen(f"http://127.0.0.1:{settings.web_port}/metrics", timeout=10).read().decode()
+    for line in body.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{sample} is not on the worker's /metrics")
+
+
+def test_untidy_metadata_is_normalised_or_dropped_and_the_article_analysed(worker_settings):
+    text = "The French president met the German chancellor in Paris on Monday."
+    naive = {"id": "naive-time", "title": "Talks", "text": text, "published_at": "2024-04-24T06:05:00"}
+    untidy = {"id": "bad-metadata", "title": {"en": "Talks"}, "text": text, "published_at": "yesterday",
+              "source": 7}
+    _send(worker_settings, [(b"naive-time", json.dumps(naive).encode()),
+                            (b"bad-metadata", json.dumps(untidy).encode())])
+    wait_until_processed(worker_settings, timeout=90)
+
+    events = _events_by_article(worker_settings)
+    for article_id, published_at, assumed, dropped in [
+            ("naive-time", "2024-04-24T06:05:00Z", {"timezone": "UTC"}, None),
+            ("bad-metadata", None, None, {"title": "wrong_type", "published_at": "unreadable", "source": "wrong_type"})]:
+        assert {"FR", "DE"} <= {r["key"] for r in events[article_id]["country-mention"]}, article_id
+        for kind, records in events[article_id].items():
+            for record in records:
+                value = record["value"]
+                assert first_error(kind, value) is None, (kind, first_error(kind, value))
+                assert value["published_at"] == published_at
+                assert value.get("published_at_assumed") == assumed and value.get("metadata_dropped") == dropped
+    dead = {r["key"] for r in tail(worker_settings, [worker_settings.topic_dlq], from_beginning=True, idle_timeout=2)}
+    assert not dead & {"naive-time", "bad-metadata"}
+
+    # Counted once committed: give the worker a moment past the commit.
+    expected = {'newswire_metadata_normalised_total{field="published_at",reason="naive_time"}': 1.0,
+                'newswire_metadata_dropped_total{field="published_at",reason="unreadable"}': 1.0,
+                'newswire_metadata_dropped_total{field="title",reason="wrong_type"}': 1.0,
+                'newswire_metadata_dropped_total{field="source",reason="wrong_type"}': 1.0,
+                'newswire_metadata_dropped_total{field="url",reason="wrong_type"}': 0.0}
+    deadline = time.monotonic() + 10
+    while {s: _metric(worker_settings, s) for s in expected} != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert {s: _metric(worker_settings, s) for s in expected} == expected
