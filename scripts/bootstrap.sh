@@ -3,7 +3,8 @@
 #   - a Python 3.11 virtual environment in .venv with the package, its dependencies and the spaCy model
 #   - Java 17+ and Maven (Debian packages, when missing and we are root)
 #   - the Apache Kafka jars, resolved from Maven Central into .newswire/
-#   - with --test: Prometheus (Debian package; the tests run a real one against the worker)
+#   - with --test: Prometheus (Debian package; the tests run a real one against the worker), and Node.js
+#     (Debian packages) with the AsyncAPI parser (npm ci in scripts/asyncapi/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,28 @@ if [[ ${1:-} == --test ]] && { ! command -v prometheus >/dev/null || ! command -
   else
     echo "error: prometheus missing (the tests run it); install with: sudo apt-get install --no-install-recommends prometheus" >&2
     exit 1
+  fi
+fi
+
+# Node.js for the tests: they validate schemas/asyncapi.yaml with the AsyncAPI parser (npm, pinned below).
+if [[ ${1:-} == --test ]] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "==> installing nodejs and npm (Debian packages)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  else
+    echo "error: node or npm missing (the tests run the AsyncAPI parser); install with: sudo apt-get install nodejs npm" >&2
+    exit 1
+  fi
+fi
+if [[ ${1:-} == --test ]]; then
+  asyncapi=scripts/asyncapi
+  if [[ ! -d $asyncapi/node_modules/@asyncapi/parser || $asyncapi/package-lock.json -nt $asyncapi/node_modules ]]; then
+    echo "==> installing the AsyncAPI parser (npm ci in $asyncapi)"
+    # --ignore-scripts: nothing of the parser's dependency tree needs an install script (one only reports usage).
+    if ! (cd "$asyncapi" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >/dev/null; then
+      echo "error: npm ci failed in $asyncapi; the npm registry must be reachable" >&2
+      exit 1
+    fi
   fi
 fi
 

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from streams import metrics
 from streams.app import (app, articles_topic, country_daily, country_hourly, country_mentions_topic, country_totals,
                          dead_letter_topic, output_topics, settings)
+from streams.cloudevents_binding import event_headers, event_source
 from streams.events import events_for
 from streams.intake import Article, RejectedArticle, dead_letter_headers, parse_article
 from streams.nlp import analyze_articles, load_pipeline
@@ -70,8 +71,11 @@ def _dead_letter(message, error: Exception) -> Outgoing:
 
 def _events(analysis: dict, article: Article, timestamp: float | None) -> list[Outgoing]:
     # Events keep the article record's timestamp (as Kafka Streams does): the tables' fallback event time.
+    # Each is a CloudEvent in binary mode: the value is the JSON event, its attributes are headers.
+    source = event_source(settings.app_id)
     return [Outgoing(output_topics[event.kind].get_topic_name(), event.key.encode("utf-8"),
-                     json.dumps(event.value, ensure_ascii=False).encode("utf-8"), timestamp)
+                     json.dumps(event.value, ensure_ascii=False).encode("utf-8"), timestamp,
+                     event_headers(event, source, timestamp))
             for event in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped)]
 
 

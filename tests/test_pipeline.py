@@ -8,8 +8,11 @@ import urllib.request
 from collections import Counter, defaultdict
 
 import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
+from cloudevents.core.formats.json import JSONFormat
+from kafka import TopicPartition
 
-from streams.clients import ensure_topics, producer, wait_until_processed
+from streams.clients import consumer, ensure_topics, producer, wait_until_processed
 from streams.contracts import first_error
 from streams.nlp import analyze_article
 from streams.publisher import publish, read_articles
@@ -143,3 +146,51 @@ def test_untidy_metadata_is_normalised_or_dropped_and_the_article_analysed(worke
     while {s: _metric(worker_settings, s) for s in expected} != expected and time.monotonic() < deadline:
         time.sleep(0.5)
     assert {s: _metric(worker_settings, s) for s in expected} == expected
+
+def _raw_records(settings, topics: list[str]) -> list:
+    """Every committed record of `topics`, as kafka-python hands it to a subscriber."""
+    reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed")
+    try:
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(reader.partitions_for_topic(t))]
+        reader.assign(partitions)
+        reader.seek_to_beginning(*partitions)
+        end = reader.end_offsets(partitions)
+        records = []
+        for _ in range(300):  # 60 s at most
+            if all(reader.position(tp) >= end[tp] for tp in partitions):
+                return records
+            for batch in reader.poll(timeout_ms=200).values():
+                records.extend(batch)
+        raise TimeoutError(f"could not read {topics} to their end within 60 s")
+    finally:
+        reader.close()
+
+
+def test_event_records_are_cloudevents_in_binary_mode(worker_settings):
+    dated = {"id": "ce-dated", "title": "Talks in Rome", "published_at": "2024-03-05T10:15:00+01:00",
+             "text": "Italian and Spanish ministers met in Rome. \"We agree,\" said Maria Rossi."}
+    undated = {"id": "ce-undated", "text": "Protests spread across Chile and Peru on Tuesday."}
+    _send(worker_settings, [(a["id"].encode(), json.dumps(a).encode()) for a in (dated, undated)])
+    wait_until_processed(worker_settings, timeout=90)
+
+    seen = defaultdict(set)
+    for record in _raw_records(worker_settings, list(KINDS)):
+        data = json.loads(record.value)
+        if data["article_id"] not in ("ce-dated", "ce-undated"):
+            continue
+        message = KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+        event = from_binary(message, JSONFormat())
+        kind = KINDS[record.topic]
+        assert event.get_data() == data
+        assert event.get_id() == data["event_id"]
+        assert event.get_source() == f"urn:newswire-streams:{worker_settings.app_id}"
+        assert event.get_type() == f"dev.newswire-streams.{kind}.v1"
+        assert event.get_subject() == data["article_id"]
+        assert event.get_datacontenttype() == "application/json"
+        assert event.get_dataschema() == f"https://newswire-streams.dev/schemas/{kind}.schema.json"
+        if data["article_id"] == "ce-dated":
+            assert event.get_time().isoformat() == "2024-03-05T09:15:00+00:00"
+        else:  # the article record's timestamp, which the event record carries too
+            assert event.get_time().timestamp() * 1000 == pytest.approx(record.timestamp, abs=0.5)
+        seen[data["article_id"]].add(kind)
+    assert seen["ce-dated"] >= {"entity", "country-mention"} and seen["ce-undated"] >= {"entity", "country-mention"}
