@@ -39,10 +39,13 @@ import time
 import uuid
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .security import kafka_python_config, local_broker_listener
+from .security import kafka_python_config, local_broker_format_args, local_broker_listener
 from .settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from .tls import BrokerTls
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,7 @@ class LocalBroker:
         port: int | None = None,
         controller_port: int | None = None,
         extra_properties: dict[str, str] | None = None,
+        tls: BrokerTls | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self.kafka_version = self.settings.kafka_version
@@ -97,6 +101,7 @@ class LocalBroker:
         self.port = int(port if port is not None else self.settings.broker_port)
         self.controller_port = int(controller_port if controller_port is not None else self.settings.controller_port)
         self.extra_properties = dict(extra_properties or {})
+        self.tls = tls  # the broker's certificate, for an SSL or SASL_SSL client listener (streams/tls.py)
         self.heap = str(self.settings.broker_heap).strip()
         self._proc: subprocess.Popen[bytes] | None = None
         self._java_checked: str | None = None
@@ -302,7 +307,7 @@ class LocalBroker:
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
         }
-        props |= local_broker_listener(self.settings, self.port, self.controller_port)
+        props |= local_broker_listener(self.settings, self.port, self.controller_port, self.tls)
         for key, value in self.extra_properties.items():
             if value is None:  # tolerated: None removes a base property
                 props.pop(key, None)
@@ -336,7 +341,7 @@ class LocalBroker:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         cmd = self._jvm_command(
             STORAGE_TOOL, "format", "--config", str(self.properties_path),
-            "--cluster-id", self.cluster_id(), "--ignore-formatted",
+            "--cluster-id", self.cluster_id(), "--ignore-formatted", *local_broker_format_args(self.settings),
         )
         # The tool needs little heap; the broker's -Xms would only slow it down.
         cmd = [a for a in cmd if not a.startswith(("-Xms", "-Xmx"))]
