@@ -41,7 +41,7 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .security import kafka_python_config, local_broker_format_args, local_broker_listener
+from .security import kafka_python_config, local_broker_format_args, local_broker_listener, tls_problem
 from .settings import PROJECT_ROOT, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -436,9 +436,10 @@ class LocalBroker:
                 what = "is not running (start it: `newswire broker start`)" if code is None else f"exited during startup (exit code {code})"
                 raise BrokerError(f"The Kafka broker of {self.data_dir} {what}.\n{self._log_report()}")
             if time.monotonic() >= deadline:
+                problem = tls_problem(self.settings.model_copy(update={"bootstrap_servers": self.bootstrap_servers}))
                 raise BrokerError(
                     f"The Kafka broker on {self.bootstrap_servers} did not answer a metadata request "
-                    f"within {timeout:g} s.\n{self._log_report()}"
+                    f"within {timeout:g} s{f' ({problem})' if problem else ''}.\n{self._log_report()}"
                 )
             time.sleep(0.25)
 
