@@ -8,9 +8,13 @@ certificate or one of another CA to the mutual-TLS broker, is refused with a mes
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -20,6 +24,7 @@ from pydantic import SecretStr
 from streams.clients import KafkaUnavailable, ensure_topics, producer, wait_until_processed
 from streams.faults import committed_events
 from streams.publisher import publish, read_articles
+from streams.security import SecurityConfigError, ssl_context, tls_problem
 from streams.settings import PROJECT_ROOT, Settings
 from streams.subscriber import tail
 from streams.tls import make_ca, make_pki
@@ -145,3 +150,77 @@ class TestSaslOverTls:
         assert "certificate verify failed" in str(error)
         assert "NEWSWIRE_SSL_CAFILE must name the CA" in str(error)
         assert took < REFUSAL_BOUND_S
+
+
+# -- the diagnosis itself, against small TLS servers of our own (no broker) ------------------------------
+
+
+@contextlib.contextmanager
+def _server(context: ssl.SSLContext | None, plaintext_reply: bytes = b"HTTP/1.0 400 Bad Request\r\n\r\n"):
+    """localhost:port of a one-connection server: TLS with `context`, else a non-TLS reply and close."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(15)
+
+    def serve():
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                if context is None:
+                    conn.recv(1024)
+                    conn.sendall(plaintext_reply)
+                    return
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.settimeout(5)
+                    tls.recv(1)  # until the client goes
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"localhost:{listener.getsockname()[1]}"
+    finally:
+        thread.join(10)
+        listener.close()
+
+
+def _server_context(pki) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.broker_cert, pki.broker_key)
+    return context
+
+
+def _tls_settings(server: str, cafile) -> Settings:
+    return Settings(bootstrap_servers=server, security_protocol="SSL", ssl_cafile=cafile)
+
+
+def test_a_sound_handshake_is_no_problem(tmp_path):
+    pki = make_pki(tmp_path)
+    with _server(_server_context(pki)) as server:
+        assert tls_problem(_tls_settings(server, pki.ca_cert)) is None
+
+
+def test_a_certificate_for_another_name_is_told_apart(tmp_path):
+    pki = make_pki(tmp_path, hosts=("kafka.elsewhere.example",))
+    with _server(_server_context(pki)) as server:
+        problem = tls_problem(_tls_settings(server, pki.ca_cert))
+    assert problem.startswith(f"TLS handshake with {server} failed: Hostname mismatch")
+    assert "connect by a name the broker's certificate holds (NEWSWIRE_BOOTSTRAP_SERVERS)" in problem
+
+
+def test_a_listener_that_does_not_speak_tls_is_told_apart(tmp_path):
+    pki = make_pki(tmp_path)
+    with _server(None) as server:
+        problem = tls_problem(_tls_settings(server, pki.ca_cert))
+    assert problem.startswith(f"TLS handshake with {server} failed")
+    assert "speak TLS" in problem and "NEWSWIRE_SECURITY_PROTOCOL=SSL" in problem
+
+
+def test_nothing_listening_is_not_called_a_tls_problem(tmp_path):
+    pki = make_pki(tmp_path)
+    assert tls_problem(_tls_settings(f"localhost:{free_port()}", pki.ca_cert)) is None
+
+
+def test_an_unreadable_ca_file_is_a_settings_error(tmp_path):
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    with pytest.raises(SecurityConfigError, match=f"NEWSWIRE_SSL_CAFILE={bad} cannot be read as PEM CA"):
+        ssl_context(_tls_settings("localhost:1", bad))
