@@ -109,8 +109,8 @@ def tls_problem(settings: Settings, timeout: float = 5.0) -> str | None:
                     return None  # handshake fine, the broker waits for a request: as it should
         except ssl.SSLCertVerificationError as error:
             if error.verify_code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
-                return (f"TLS handshake with {server} failed: {error.verify_message.rstrip('.')} — connect by a name the "
-                        "broker's certificate holds (NEWSWIRE_BOOTSTRAP_SERVERS)")
+                return (f"TLS handshake with {server} failed: {error.verify_message.rstrip('.')} — connect by a "
+                        "name the broker's certificate holds (NEWSWIRE_BOOTSTRAP_SERVERS)")
             cafile = f"NEWSWIRE_SSL_CAFILE={settings.ssl_cafile}" if settings.ssl_cafile else \
                 "NEWSWIRE_SSL_CAFILE is unset (the system's CAs were tried)"
             return (f"TLS handshake with {server} failed: certificate verify failed ({error.verify_message}) — "
