@@ -39,11 +39,14 @@ import time
 import uuid
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NewswireError
-from .security import kafka_python_config, local_broker_listener
+from .security import kafka_python_config, local_broker_format_args, local_broker_listener, tls_problem
 from .settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from .tls import BrokerTls
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class LocalBroker:
         port: int | None = None,
         controller_port: int | None = None,
         extra_properties: dict[str, str] | None = None,
+        tls: BrokerTls | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self.kafka_version = self.settings.kafka_version
@@ -98,6 +102,7 @@ class LocalBroker:
         self.port = int(port if port is not None else self.settings.broker_port)
         self.controller_port = int(controller_port if controller_port is not None else self.settings.controller_port)
         self.extra_properties = dict(extra_properties or {})
+        self.tls = tls  # the broker's certificate, for an SSL or SASL_SSL client listener (streams/tls.py)
         self.heap = str(self.settings.broker_heap).strip()
         self._proc: subprocess.Popen[bytes] | None = None
         self._java_checked: str | None = None
@@ -303,7 +308,7 @@ class LocalBroker:
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
         }
-        props |= local_broker_listener(self.settings, self.port, self.controller_port)
+        props |= local_broker_listener(self.settings, self.port, self.controller_port, self.tls)
         for key, value in self.extra_properties.items():
             if value is None:  # tolerated: None removes a base property
                 props.pop(key, None)
@@ -337,7 +342,7 @@ class LocalBroker:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         cmd = self._jvm_command(
             STORAGE_TOOL, "format", "--config", str(self.properties_path),
-            "--cluster-id", self.cluster_id(), "--ignore-formatted",
+            "--cluster-id", self.cluster_id(), "--ignore-formatted", *local_broker_format_args(self.settings),
         )
         # The tool needs little heap; the broker's -Xms would only slow it down.
         cmd = [a for a in cmd if not a.startswith(("-Xms", "-Xmx"))]
@@ -432,9 +437,10 @@ class LocalBroker:
                 what = "is not running (start it: `newswire broker start`)" if code is None else f"exited during startup (exit code {code})"
                 raise BrokerError(f"The Kafka broker of {self.data_dir} {what}.\n{self._log_report()}")
             if time.monotonic() >= deadline:
+                problem = tls_problem(self.settings.model_copy(update={"bootstrap_servers": self.bootstrap_servers}))
                 raise BrokerError(
                     f"The Kafka broker on {self.bootstrap_servers} did not answer a metadata request "
-                    f"within {timeout:g} s.\n{self._log_report()}"
+                    f"within {timeout:g} s{f' ({problem})' if problem else ''}.\n{self._log_report()}"
                 )
             time.sleep(0.25)
 

@@ -16,7 +16,7 @@ from kafka.errors import (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyE
                           TopicAlreadyExistsError)
 
 from streams.errors import NewswireError
-from streams.security import kafka_python_config, uses_sasl
+from streams.security import kafka_python_config, tls_problem, uses_sasl
 from streams.settings import Settings
 
 
@@ -65,6 +65,9 @@ def _reachable(settings: Settings) -> Iterator[None]:
     except KafkaTimeoutError as error:
         if "bootstrap" not in str(error):
             raise
+        problem = tls_problem(settings)  # a wrong CA or a missing client certificate looks like a timeout
+        if problem:
+            raise KafkaUnavailable(problem) from None
         hint = (" (or it refused the SASL credentials: check NEWSWIRE_SASL_USERNAME and NEWSWIRE_SASL_PASSWORD)"
                 if uses_sasl(settings) else "")
         raise KafkaUnavailable(
