@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     processing_timeout_s: float = Field(1000.0, description="longest a worker may spend on one batch (the largest "
                                                             "allowed article) before the group gives its partitions "
                                                             "to another worker, seconds")
+    extractor_version: str = Field("", description="label the events' extractor_version with this instead of "
+                                                   "the code's EXTRACTOR_VERSION (for `newswire reprocess`)")
     dedup_horizon_hours: float = Field(168.0, description="a re-published article (same id) within this many hours "
                                                           "of its first publication is counted as a duplicate and "
                                                           "not analysed again")
