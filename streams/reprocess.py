@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kafka import TopicPartition
 from kafka.errors import KafkaError
@@ -34,8 +34,15 @@ from tqdm import tqdm
 
 from streams import clients
 from streams.settings import Settings, get_settings
-from streams.tables import (WINDOWS, isoformat, mentions, normalise_country, parse_time, top_countries,
-                            window_bounds)
+from streams.tables import (
+    WINDOWS,
+    isoformat,
+    mentions,
+    normalise_country,
+    parse_time,
+    top_countries,
+    window_bounds,
+)
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +263,7 @@ def _records_between(reader, tp: TopicPartition, start: int, end: int) -> bool:
 
 def _when(seconds: float | None) -> str:
     return "the earliest retained record" if seconds is None else \
-        datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def reprocess(settings: Settings, since: str, until: str | None = None, version: str | None = None,
@@ -302,13 +309,14 @@ def reprocess(settings: Settings, since: str, until: str | None = None, version:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"newswire reprocess: worker log {log_path}; version {target}'s tables are served at "
           f"http://{run.web_host}:{run.web_port}/countries while it runs", file=sys.stderr)
+    run.data_dir.mkdir(parents=True, exist_ok=True)
     tracker.start()
     try:
         status = _run_worker(run, the_plan.stops, loglevel, log_path)
     finally:
         tracker.close()
         bar.close()
-        shutil.rmtree(run.data_dir / f"worker-{run.web_port}", ignore_errors=True)  # memory:// holds nothing there
+        shutil.rmtree(run.data_dir, ignore_errors=True)  # the run's own: memory:// keeps nothing there
     if tracker.error is not None:
         raise ReprocessError(f"the reprocess stopped: {tracker.error}; run the same command again (it resumes)")
     if not tracker.done.is_set():
@@ -326,7 +334,9 @@ def _run_worker(run: Settings, stops: dict[int, int], loglevel: str, log_path) -
     """The Faust worker of `run`'s settings in this process, until SIGTERM (caught up) or SIGINT."""
     os.environ.update(run.as_env())
     get_settings.cache_clear()
-    from streams import agents  # imports streams.app, which reads the settings now in the environment
+    from streams import (
+        agents,  # imports streams.app, which reads the settings now in the environment
+    )
 
     agents.stop_before(stops)
     from streams.app import app
