@@ -24,6 +24,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -95,19 +97,15 @@ def cutover_env(run: Settings) -> dict[str, str]:
     return env
 
 
-def _kafka(what: str):
+@contextmanager
+def _kafka(what: str) -> Iterator[None]:
     """Turn a Kafka error or timeout into what went wrong and what to do."""
-    class _Guard:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, kind, error, tb):
-            if isinstance(error, KafkaError):
-                raise ReprocessError(f"Kafka did not answer while {what} ({type(error).__name__}: {error}); "
-                                     "check that the brokers at NEWSWIRE_BOOTSTRAP_SERVERS are up, then run "
-                                     "the same command again (it resumes)") from None
-            return False
-    return _Guard()
+    try:
+        yield
+    except KafkaError as error:
+        raise ReprocessError(f"Kafka did not answer while {what} ({type(error).__name__}: {error}); check that the "
+                             "brokers at NEWSWIRE_BOOTSTRAP_SERVERS are up, then run the same command again (it "
+                             "resumes)") from None
 
 
 def _partitions(reader, topic: str) -> list[TopicPartition]:
@@ -295,7 +293,7 @@ def reprocess(settings: Settings, since: str, until: str | None = None, version:
     print(f"newswire reprocess: {run.topic_articles} into extractor version {target} (app id {run.app_id}), "
           f"{where}, up to {_when(until_s) if until_s else 'the end offsets at start'}: {the_plan.total} records",
           file=sys.stderr)
-    if the_plan.total == 0 or all(the_plan.starts[p] >= s for p, s in the_plan.stops.items()):
+    if the_plan.total == 0:
         print(f"newswire reprocess: nothing to do, version {target} is caught up. Cut over: {env} "
               "newswire worker", file=sys.stderr)
         return 0
