@@ -48,6 +48,15 @@ def new_transactions() -> Transactions:
 
 _transactions: Transactions | None = None
 
+#: input partition -> the offset where this worker stops (`newswire reprocess`: a backfill ends); none live
+_stop_before: dict[int, int] = {}
+
+
+def stop_before(offsets: dict[int, int]) -> None:
+    """Leave the records of partition p from `offsets[p]` on alone: they are not processed or committed."""
+    _stop_before.clear()
+    _stop_before.update(offsets)
+
 
 @app.on_partitions_revoked.connect
 async def _release_revoked(sender=None, revoked=(), **kwargs) -> None:
@@ -95,6 +104,9 @@ def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
                 analyses.extend(analyze_articles([article.as_dict()], nlp, 1))
             except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
                 analyses.append(error)
+    if settings.extractor_version:  # a label for the reprocess (tests run two versions of one code side by side)
+        analyses = [a if isinstance(a, Exception) else a | {"extractor_version": settings.extractor_version}
+                    for a in analyses]
     return [analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
             for (article, timestamp), analysis in zip(items, analyses, strict=True)]
 
@@ -130,7 +142,10 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
         if not transactions.owns(tp):
             continue  # revoked meanwhile: its new owner resumes from the committed offset
         state = await transactions.state(tp)
-        messages = await _in_order(tp, messages, state, transactions)
+        if tp.partition in _stop_before:
+            messages = await _before_stop(tp, messages, state, transactions, _stop_before[tp.partition])
+        else:
+            messages = await _in_order(tp, messages, state, transactions)
         if not messages:
             continue
         work[tp] = []
@@ -187,6 +202,16 @@ async def _in_order(tp, messages: list, state, transactions) -> list:
             run.extend(missed)
         run.append(message)
         expected = message.offset + 1
+    return run
+
+
+async def _before_stop(tp, messages: list, state, transactions, stop: int) -> list:
+    """`_in_order`, for a worker that stops at offset `stop` of `tp`: a record past it proves that every
+    record before it was handed out or skipped, so the skipped ones up to the stop are read from Kafka."""
+    run = await _in_order(tp, [message for message in messages if message.offset < stop], state, transactions)
+    expected = run[-1].offset + 1 if run else state.next_offset
+    if expected is not None and expected < stop and any(message.offset >= stop for message in messages):
+        run.extend(await transactions.read_range(tp, expected, stop))
     return run
 
 

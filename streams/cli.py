@@ -92,7 +92,12 @@ def _broker(args) -> int:
 def _countries(args) -> int:
     from streams.countries_cli import default_url, fetch, render_country, render_top
 
-    answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
+    if args.version:  # a reprocessed version's tables, from their changelogs (streams.reprocess)
+        from streams.reprocess import query_tables
+
+        answer = query_tables(get_settings(), args.version, args.country, args.window, args.at, args.limit)
+    else:
+        answer = fetch(args.url or default_url(get_settings()), args.country, args.window, args.at, args.limit)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False))
     else:
@@ -169,6 +174,13 @@ def _soak(args) -> int:
     return soak_main(get_settings(), args.minutes, seed=args.seed)
 
 
+def _reprocess(args) -> int:
+    from streams.reprocess import reprocess
+
+    return reprocess(get_settings(), args.since, until=args.until, version=args.extractor_version,
+                     allow_live_version=args.allow_live_version, web_port=args.web_port, loglevel=args.loglevel)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswire", description="News articles in, explainable events out, on Kafka.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="all-time totals (default) or the hourly / daily window holding --at")
     countries.add_argument("--at", help="a time in the window, RFC 3339 (default: now)")
     countries.add_argument("--limit", type=int, default=20, help="how many countries; 0 for all (default 20)")
+    countries.add_argument("--version", metavar="LABEL", help="the tables of extractor version LABEL built by "
+                                                              "`newswire reprocess`, read from their changelogs")
     countries.add_argument("--url", help="a worker's HTTP address (default: http://NEWSWIRE_WEB_HOST:NEWSWIRE_WEB_PORT)")
     countries.add_argument("--json", action="store_true", help="print the worker's JSON answer")
     countries.set_defaults(run=_countries)
@@ -273,6 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
     soak.add_argument("--minutes", type=float, default=10.0, help="how long to publish and inject faults")
     soak.add_argument("--seed", type=int, default=None, help="random seed (fault kinds and timing)")
     soak.set_defaults(run=_soak)
+
+    reprocess = commands.add_parser("reprocess", help="re-analyse the retained articles into a new extractor version, "
+                                                      "beside the live one; ends when caught up")
+    reprocess.add_argument("--since", required=True, help="from this time of the articles' records: ISO 8601 "
+                                                          "(2024-05-01T00:00:00Z) or relative (7d, 24h); all: the earliest")
+    reprocess.add_argument("--until", help="up to this time (default: the end of news.articles at start)")
+    reprocess.add_argument("--extractor-version", metavar="LABEL",
+                           help="the version to write (default: NEWSWIRE_EXTRACTOR_VERSION, else the code's)")
+    reprocess.add_argument("--allow-live-version", action="store_true",
+                           help="reprocess even into the version the live pipeline already holds")
+    reprocess.add_argument("--web-port", type=int, default=None,
+                           help="port of the run's views (its tables, /metrics) while it runs (default: a free one)")
+    reprocess.add_argument("--loglevel", "-l", default="warn", help="the worker's log level (its log goes to a file)")
+    reprocess.set_defaults(run=_reprocess)
     return parser
 
 

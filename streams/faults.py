@@ -158,7 +158,7 @@ def expected_country_totals(events: dict[str, list]) -> dict[str, int]:
 
 
 def settings_topic_country(events: dict[str, list]) -> str:
-    return next(topic for topic in events if topic.endswith("country-mentions"))
+    return next(topic for topic in events if "country-mentions" in topic)  # versioned: news.country-mentions.V
 
 
 def table_totals(settings: Settings) -> dict[str, int] | None:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
                                                             "to another worker, seconds")
     naive_timezone: str = Field("UTC", description="IANA time zone in which an article's published_at without a "
                                                   "UTC offset (or a date alone) is read, e.g. Europe/Berlin")
+    extractor_version: str = Field("", description="label the events' extractor_version with this instead of "
+                                                   "the code's EXTRACTOR_VERSION (for `newswire reprocess`)")
     dedup_horizon_hours: float = Field(168.0, description="a re-published article (same id) within this many hours "
                                                           "of its first publication is counted as a duplicate and "
                                                           "not analysed again")
