@@ -181,6 +181,15 @@ def _reprocess(args) -> int:
                      allow_live_version=args.allow_live_version, web_port=args.web_port, loglevel=args.loglevel)
 
 
+def _fuzz(args) -> int:
+    try:
+        from streams.fuzz import campaign
+    except ModuleNotFoundError as error:  # hypothesis is an extra
+        raise NewswireError(f"newswire fuzz needs {error.name}",
+                            hint="install it: .venv/bin/pip install 'newswire-streams[fuzz]'") from None
+    return campaign(get_settings(), args.examples, seed=args.seed, report=args.report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswire", description="News articles in, explainable events out, on Kafka.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -301,6 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="port of the run's views (its tables, /metrics) while it runs (default: a free one)")
     reprocess.add_argument("--loglevel", "-l", default="warn", help="the worker's log level (its log goes to a file)")
     reprocess.set_defaults(run=_reprocess)
+
+    fuzz = commands.add_parser("fuzz", help="property-based fuzzing of intake -> extraction -> events, without Kafka; "
+                                            "prints what it found")
+    fuzz.add_argument("--examples", type=int, default=10_000, help="records to try (default 10000)")
+    fuzz.add_argument("--seed", type=int, default=None, help="random seed (default: a fixed, derandomised run)")
+    fuzz.add_argument("--report", type=Path, default=None, help="also write the figures here (JSON)")
+    fuzz.set_defaults(run=_fuzz)
     return parser
 
 

@@ -146,6 +146,17 @@ def _depth_exceeds(raw: str, limit: int) -> bool:
     return False
 
 
+# JSON may escape a lone UTF-16 surrogate ("\ud83d" without its pair): valid JSON, but no text any
+# Unicode encoder (spaCy's, Kafka's UTF-8) accepts. Each becomes U+FFFD, one code point for one, so
+# every offset into the text stays an offset into the text as sent (found by `newswire fuzz`).
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_CHAR = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value):
+    return _SURROGATE_CHAR.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def parse_article(value: bytes | None, key: bytes | None, max_bytes: int, max_chars: int | None = None,
                   naive_timezone: str = "UTC") -> Article:
     """Decode, validate and normalise one record; raise RejectedArticle with the reason.
@@ -174,6 +185,8 @@ def parse_article(value: bytes | None, key: bytes | None, max_bytes: int, max_ch
             "InvalidJSON", f"the value is not JSON ({exc}); send an object like {{\"id\": ..., \"text\": ...}}",
             "decode",
         ) from None
+    if isinstance(data, dict) and _LONE_SURROGATE.search(raw):
+        data = {k: _without_lone_surrogates(v) for k, v in data.items()}
     data, published_at, assumed, dropped, normalised = _metadata(data, naive_timezone)
     key_text = key.decode("utf-8", "replace") if key else None
     article_id = data.get("id") or key_text or article_id_for(data["text"], data.get("title"))

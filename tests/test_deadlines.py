@@ -106,6 +106,7 @@ def stopped(request, tmp_path_factory):
                 pass
 
 
+@pytest.mark.kafka
 def test_a_stopped_broker_gives_clear_errors_within_the_bounds(stopped):
     settings, kafka_producer, offsets, reader = stopped
     tp = TopicPartition(settings.topic_articles, 0)

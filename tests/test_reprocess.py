@@ -79,6 +79,7 @@ def live(kafka, kafka_settings):
         yield {"settings": settings, "cut": cut, "before": before}
 
 
+@pytest.mark.kafka
 def test_refuses_to_reprocess_into_the_live_version(live):
     result = newswire(live["settings"], "reprocess", "--since", "all")
     assert result.returncode == 2, result.stderr
@@ -86,6 +87,7 @@ def test_refuses_to_reprocess_into_the_live_version(live):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.kafka
 def test_bad_times_are_refused_clearly(live):
     result = newswire(live["settings"], "reprocess", "--since", "last tuesday", "--extractor-version", "x-1")
     assert result.returncode == 2 and "ISO 8601" in result.stderr and "Traceback" not in result.stderr
@@ -101,6 +103,7 @@ def reprocessed(live):
     return {"run": versioned(settings, "test-2"), "stderr": result.stderr}
 
 
+@pytest.mark.kafka
 def test_new_version_events_exactly_once_and_only_since(live, reprocessed, nlp):
     print(reprocessed["stderr"][-1500:])
     assert "caught up" in reprocessed["stderr"] and "NEWSWIRE_APP_ID=newswire-rp-live-test-2" in reprocessed["stderr"]
@@ -116,6 +119,7 @@ def test_new_version_events_exactly_once_and_only_since(live, reprocessed, nlp):
     assert not set(ids) & set(live["before"]["ids"])
 
 
+@pytest.mark.kafka
 def test_new_version_tables_equal_a_clean_run(live, reprocessed, nlp):
     expected = clean_countries(ROUND_2, nlp)
     assert expected == expected_country_totals(committed_events(reprocessed["run"]))
@@ -131,6 +135,7 @@ def test_new_version_tables_equal_a_clean_run(live, reprocessed, nlp):
     assert json.loads(one.stdout)["mentions"] == expected.get("FR", 0)
 
 
+@pytest.mark.kafka
 def test_live_version_untouched(live, reprocessed):
     settings = live["settings"]
     after = _live_outcome(settings)
@@ -138,6 +143,7 @@ def test_live_version_untouched(live, reprocessed):
     assert table_totals(settings) == live["before"]["tables"]
 
 
+@pytest.mark.kafka
 def test_a_rerun_of_a_finished_reprocess_does_nothing(reprocessed, live):
     run = reprocessed["run"]
     before = event_id_counts(committed_events(run))
@@ -147,6 +153,7 @@ def test_a_rerun_of_a_finished_reprocess_does_nothing(reprocessed, live):
     assert event_id_counts(committed_events(run)) == before
 
 
+@pytest.mark.kafka
 def test_until_stops_before_later_articles(live, nlp):
     settings = live["settings"]
     result = newswire(settings, "reprocess", "--since", "all", "--until", _iso(live["cut"]),
@@ -156,12 +163,14 @@ def test_until_stops_before_later_articles(live, nlp):
     assert ids == clean_run(ROUND_1, nlp, "test-3")
 
 
+@pytest.mark.kafka
 def test_unknown_version_tables_are_a_clear_error(live):
     result = newswire(live["settings"], "countries", "--version", "never-built")
     assert result.returncode == 2 and "newswire reprocess" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.slow
+@pytest.mark.kafka
 def test_kill_9_mid_reprocess_and_rerun_is_exactly_once(kafka, kafka_settings, nlp):
     settings = scenario(kafka_settings, "rp-kill", free_port())
     articles = corpus(60)

@@ -97,6 +97,8 @@ def _refused(settings: Settings) -> tuple[KafkaUnavailable, float]:
     return refused.value, time.monotonic() - started
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 class TestMutualTls:
     def test_the_pipeline_runs_over_mutual_tls(self, mtls):
         _run_pipeline(mtls)
@@ -134,6 +136,8 @@ class TestMutualTls:
         assert took < REFUSAL_BOUND_S
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 class TestSaslOverTls:
     def test_the_pipeline_runs_over_sasl_scram_over_tls(self, sasl_ssl):
         _run_pipeline(sasl_ssl)
