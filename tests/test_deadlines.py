@@ -20,7 +20,7 @@ from streams import clients
 from streams.clients import KafkaUnavailable
 from streams.settings import Settings
 from streams.subscriber import tail
-from tests.conftest import free_port
+from tests.support import free_port
 
 TIMEOUT_S = 2.0
 SLACK_S = 8.0

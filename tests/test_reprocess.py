@@ -27,7 +27,7 @@ from streams.jsonl import read_jsonl
 from streams.nlp import analyze_article
 from streams.reprocess import parse_moment, versioned
 from streams.worker import WorkerProcess
-from tests.conftest import FIXTURES, free_port
+from tests.support import FIXTURES, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 WIRE = [record for _, record in read_jsonl(FIXTURES / "wire" / "articles.jsonl")]

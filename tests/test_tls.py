@@ -29,7 +29,7 @@ from streams.settings import PROJECT_ROOT, Settings
 from streams.subscriber import tail
 from streams.tls import make_ca, make_pki
 from streams.worker import WorkerProcess
-from tests.conftest import SEED, free_port
+from tests.support import SEED, free_port
 
 REFUSAL_BOUND_S = 30  # kafka-python's bootstrap timeout (10 s) plus our diagnosing handshake, with room
 
