@@ -117,7 +117,7 @@ class TestMutualTls:
         done = subprocess.run([sys.executable, "-m", "streams.cli", "publish", str(SEED)], cwd=PROJECT_ROOT,
                               env=env, capture_output=True, text=True, timeout=90)
         assert done.returncode == 2, done.stderr
-        assert "newswire publish: TLS handshake with" in done.stderr
+        assert "error: TLS handshake with" in done.stderr
         assert "NEWSWIRE_SSL_CAFILE must name the CA" in done.stderr
         assert "Traceback" not in done.stderr
 
