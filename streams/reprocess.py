@@ -34,8 +34,8 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
-from streams.errors import NewswireError
 from streams import clients
+from streams.errors import NewswireError
 from streams.settings import Settings, get_settings
 from streams.tables import (
     WINDOWS,
