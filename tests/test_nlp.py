@@ -221,6 +221,22 @@ def test_georgia_needs_corroboration(nlp):
     assert "GE" not in state["countries"]
     country = analyze_article("Georgian troops left Tbilisi. Georgia has asked NATO for help.", nlp)
     assert country["countries"] == {"GE": 3}
+    # a state's title after the name is the US state even in a story of other countries
+    governor = analyze_article("Georgia Gov. Tom Hale met Russian and Ukrainian envoys in Kyiv.", nlp)
+    assert "GE" not in governor["countries"]
+
+
+def test_short_form_of_a_body_is_the_body(nlp):
+    text = ("The Royal College of Surgeons warned of delays. “We are worried,” the College said.")
+    r = analyze_article(text, nlp)
+    names = {e["canonical"] for e in r["entities"]}
+    assert "College" not in names and "Royal College of Surgeons" in names
+    assert [q["speaker"] for q in r["quotes"]] == ["Royal College of Surgeons"]
+
+
+def test_body_named_for_two_places_is_one_name(nlp):
+    r = analyze_article("Devon and Cornwall Police said officers would be deployed.", nlp)
+    assert "Devon and Cornwall Police" in {e["canonical"] for e in r["entities"]}
 
 
 def test_dateline_and_title_count(nlp):

@@ -86,6 +86,23 @@ def test_reciprocal_nouns(nlp):
     assert ("Chile", "Bolivia", "support") in got and ("Bolivia", "Peru", "support") in got and len(got) == 6
 
 
+def test_between_names_the_parser_hangs_under_each_other(nlp):
+    # the parser often makes "Paul Ward" a modifier of "Lena Moss" rather than its conjunct
+    got = _stances(nlp, "The feud between Paul Ward and Lena Moss threatened to undermine the campaign.")
+    assert got == {("Paul Ward", "Lena Moss", "oppose"), ("Lena Moss", "Paul Ward", "oppose")}
+
+
+def test_every_name_of_an_agent_noun_list(nlp):
+    got = _stances(nlp, "Three of Tom Hale's accusers, Jane Roe, Mary Poe and Ann Farmer, testified on Monday.")
+    assert got == {(name, "Tom Hale", "oppose") for name in ("Jane Roe", "Mary Poe", "Ann Farmer")}
+
+
+def test_asked_to_make_an_exit(nlp):
+    got = _stances(nlp, "Congressman Peter Grant urged President Tom Hale to manage an exit with dignity.")
+    assert got == {("Peter Grant", "Tom Hale", "oppose")}
+    assert _stances(nlp, "Congressman Peter Grant urged President Tom Hale to manage the budget.") == set()
+
+
 def test_said_by_the_actor_itself(nlp):
     # reported speech about oneself is a stance; about someone else it is a quote
     assert _stances(nlp, "Mary Smith said she backed Tom Hale.") == {("Mary Smith", "Tom Hale", "support")}

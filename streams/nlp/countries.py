@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 __all__ = ["CountryMention", "count_countries", "find_country_mentions", "outlet_country"]
 
 CURRENCY_WORDS = {"dollar", "dollars", "$"}
+# Words after an ambiguous name that only a US state takes ("Georgia Gov. Brian Kemp", "Georgia state law").
+STATE_TITLES = {"gov", "gov.", "governor", "sen", "sen.", "senator", "rep", "rep.", "lt", "lt.", "state",
+                "statehouse", "legislature", "legislator", "legislators"}
 # A country word before one of these names a currency (GUIDELINE: "the TT dollar", "the Canadian
 # dollar traded at 74 U.S. cents"): not counted.
 CURRENCY_NOUNS = {"dollar", "dollars", "cent", "cents", "pound", "pounds", "euro", "euros", "peso", "pesos", "rupee",
@@ -270,6 +273,8 @@ def _judge_country(doc: Doc, start: int, end: int, places: tuple[Place, ...], fi
     if name in AMBIGUOUS_COUNTRY_NAMES:
         if end < len(texts) and (texts[end].lower() in CURRENCY_WORDS or (texts[end] == "$" and not spaces[end - 1])):
             return None  # "the TT dollar": a currency
+        if end < len(texts) and texts[end].lower() in STATE_TITLES:
+            return None  # "Georgia Gov. Brian Kemp": the US state, which is not counted
         # Needs that country in the context to count ("Georgia" the US state otherwise).
         return _Candidate(mention(AMBIGUOUS_COUNTRY_NAMES[name]), (AMBIGUOUS_COUNTRY_NAMES[name], "?"))
     codes = tuple(sorted({p.code for p in places if p.kind in ("country", "demonym", "seat")}))

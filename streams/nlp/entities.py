@@ -496,9 +496,14 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
         covered: list[tuple[int, int]] = []
         index = doc_index(doc)
         toks = index.tokens  # a plain list: indexing a Doc makes a new Token each time
+        joined = _joined_place_bodies(toks, doc_index(doc).ents)
         for ent in doc_index(doc).ents:
             if ent.label_ not in ENTITY_LABELS or excluded.overlaps(ent.start_char, ent.end_char):
                 continue
+            if ent.start in joined.values():
+                continue  # "Devon" of "Devon and Cornwall Police": part of the body's name
+            if ent.start in joined:
+                ent = Span(doc, joined[ent.start], ent.end, label=ent.label_)
             if len(ent) == 1 and ent[0].lower_ in TITLE_WORDS:
                 continue  # "the Cardinal", "the President": a title alone names nobody
             label = ent.label_
@@ -533,6 +538,15 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                                      end),
                              [t.text for t in tokens], bool(toks[start].is_sent_start)))
             covered.append((ent.start_char, ent.end_char))
+        # Organisations the NER missed: a capitalised name that is a clause's subject ("Chief
+        # Executive Women called for ...") acts, speaks and takes sides like any named body.
+        cover = Ranges(covered)
+        for start, end in _unlabelled_subject_names(toks, cover, excluded):
+            tokens = toks[start:end]
+            start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+            raws.append(_Raw(Mention(index.text[start_char:end_char], start_char, end_char, field_name, "ORG", start,
+                                     end), [t.text for t in tokens], bool(toks[start].is_sent_start)))
+            covered.append((start_char, end_char))
         # Places the NER missed but the gazetteer found are entities too.
         cover = Ranges(covered)
         for p in places:
@@ -546,6 +560,57 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                              [t.text for t in span]))
     raws.sort(key=lambda r: (r.mention.field != "title", r.mention.start))
     return raws
+
+
+def _joined_place_bodies(toks: Sequence[Token], ents: Sequence[Span]) -> dict[int, int]:
+    """Bodies named for two places joined by "and" ("Devon and Cornwall Police", "Trinidad and
+    Tobago Police Service"), which the NER splits into a person or place and an organisation:
+    the organisation's first token -> where the whole name starts."""
+    joined: dict[int, int] = {}
+    for ent in ents:
+        i = ent.start
+        if ent.label_ != "ORG" or i < 2 or toks[i].lower_ in DETERMINERS or toks[i - 1].lower_ != "and":
+            continue
+        if toks[ent.end - 1].lower_ not in ORG_WORDS | GENERIC_WORDS:
+            continue
+        first = toks[i - 2]
+        if first.pos_ == "PROPN" and first.is_alpha and first.text[:1].isupper() and \
+                not (i >= 3 and toks[i - 3].pos_ == "PROPN" and toks[i - 3].text[:1].isupper()):
+            joined[i] = i - 2
+    return joined
+
+
+def _unlabelled_subject_names(toks: Sequence[Token], cover: Ranges, excluded: Ranges) -> list[tuple[int, int]]:
+    """Token ranges of organisation names the NER left unlabelled, read off the parse: the subject
+    of a verb whose head is a proper noun, with its proper-noun compounds before it and an "of"
+    phrase of proper nouns after it ("Gauteng Department of Cooperative Governance"). Only names
+    that look like a body's: three capitalised words or more, or an organisation word among
+    them ("Treasury Board"); two bare words are as likely a person the NER missed."""
+    found: list[tuple[int, int]] = []
+    for head in toks:
+        if head.dep_ not in ("nsubj", "nsubjpass") or head.pos_ != "PROPN" or head.ent_type_:
+            continue
+        start = head.i
+        while start > 0 and toks[start - 1].dep_ == "compound" and toks[start - 1].head.i in range(start, head.i + 1) \
+                and toks[start - 1].pos_ == "PROPN" and not toks[start - 1].ent_type_:
+            start -= 1
+        end = head.i + 1
+        of = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
+        if of is not None and of.i == end:
+            tail = list(of.subtree)
+            if all(t.pos_ in ("PROPN", "CCONJ") or t.lower_ in NAME_PARTICLES for t in tail) \
+                    and tail[-1].pos_ == "PROPN" and tail[-1].i + 1 - start <= 12:
+                end = tail[-1].i + 1
+        words = [t for t in toks[start:end] if t.lower_ not in NAME_PARTICLES]
+        if not all(t.text[:1].isupper() and t.is_alpha for t in words):
+            continue
+        if len(words) < 3 and not any(t.lower_ in ORG_WORDS or t.lower_ in GENERIC_WORDS for t in words):
+            continue
+        a, b = toks[start].idx, toks[end - 1].idx + len(toks[end - 1].text)
+        if cover.overlaps(a, b) or excluded.overlaps(a, b) or load_gazetteer().lookup(toks[start:end][0].doc.text[a:b]):
+            continue
+        found.append((start, end))
+    return found
 
 
 def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[CountryMention]) -> ArticleEntities:
@@ -735,6 +800,11 @@ def _merge_names(entities: list[Entity], docs: Sequence[tuple[Doc, str, Ranges]]
                       and len(o.canonical) > len(name)]
             if len(longer) == 1:
                 return longer[0]
+        if e.label == "ORG" and " " not in name and name.lower() in ORG_WORDS | {"college", "authority", "federation"}:
+            # "the College" after "the Royal College of GPs": the one body whose name has that word
+            having = [o for o in entities if o is not e and o.label == "ORG" and name in o.canonical.split()]
+            if len(having) == 1:
+                return having[0]
         return None
 
     for e in entities:

@@ -85,6 +85,8 @@ DEMANDED_ACTIONS = {
 }
 DEMANDED_PHRASES = {("get", "out"), ("pull", "out"), ("step", "down"), ("back", "down"), ("back", "off"),
                     ("stand", "down"), ("pull", "back"), ("get", "away"), ("step", "aside"), ("say", "sorry")}
+# The same asked for by a noun ("urged Biden to manage an exit", "to offer an apology").
+DEMANDED_NOUNS = {"exit", "resignation", "withdrawal", "retreat", "apology", "u-turn", "ceasefire", "departure"}
 # "found BNP's policies abhorrent", "called him the best person": a verb of judgement whose
 # object is given a condemning or praising predicate.
 JUDGEMENT_VERBS = {"find", "call", "consider", "deem", "describe", "brand", "label", "declare", "dub", "term"}
@@ -532,6 +534,8 @@ def _demanded_action(verb: Token) -> Token | None:
             lemma = child.lemma_.lower()
             particles = {c.lower_ for c in child.children if c.dep_ in ("prt", "advmod")}
             if lemma in DEMANDED_ACTIONS or any((lemma, p) in DEMANDED_PHRASES for p in particles):
+                return child
+            if any(c.dep_ == "dobj" and c.lemma_.lower() in DEMANDED_NOUNS for c in child.children):
                 return child
             if child.dep_ == "xcomp" and any(c.dep_ == "neg" for c in child.children):  # "urged X not to ..."
                 return child
@@ -1073,11 +1077,19 @@ class _Finder:
             targets = [c for c in noun.children if c.dep_ == "poss"]
         if not targets or not agents:
             return
-        self.add(agents, targets, cue, noun.text, noun, "nominal")
+        self.add(_with_conjuncts(agents), targets, cue, noun.text, noun, "nominal")
 
     def _reciprocal(self, noun: Token, cue: Cue) -> None:
         """"the feud between X and Y", "an alliance of A, B and C", "X's partnership with Y"."""
         members = _prep_objects(noun, {"between", "among", "of"})
+        # "between Donald Trump and Brian Kemp" is often parsed with the first name as a modifier
+        # of the second, not its conjunct: every name under "between" is a member.
+        for prep in noun.children:
+            if prep.dep_ == "prep" and prep.lower_ in ("between", "among"):
+                members += [t for t in prep.subtree if t not in members and t.dep_ in ("nmod", "compound")
+                            and t.head.dep_ in ("pobj", "conj") and t.head.i > t.i + 1
+                            and any(c.dep_ == "cc" for c in t.children)
+                            and self.entities.for_token(t) is not self.entities.for_token(t.head)]
         extra = [c for c in noun.children if c.dep_ == "poss"]
         withs = _prep_objects(noun, {"with"})
         if not members and not withs:
