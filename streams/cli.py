@@ -171,7 +171,8 @@ def _train(args) -> int:
 def _soak(args) -> int:
     from streams.soak import main as soak_main
 
-    return soak_main(get_settings(), args.minutes, seed=args.seed)
+    return soak_main(get_settings(), args.minutes, seed=args.seed, rate=args.rate,
+                     fault_every_s=args.fault_every, warmup_minutes=args.warmup_minutes)
 
 
 def _reprocess(args) -> int:
@@ -295,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     soak = commands.add_parser("soak", help="publish load while injecting faults at random; print lost and duplicated")
     soak.add_argument("--minutes", type=float, default=10.0, help="how long to publish and inject faults")
     soak.add_argument("--seed", type=int, default=None, help="random seed (fault kinds and timing)")
+    soak.add_argument("--rate", type=float, default=None,
+                      help="articles per second (default: half the throughput measured at the start)")
+    soak.add_argument("--fault-every", type=float, default=180.0,
+                      help="mean seconds between faults (each wait drawn from 0.5x to 1.5x)")
+    soak.add_argument("--warmup-minutes", type=float, default=5.0,
+                      help="minutes after which the steady worker's memory is the baseline for its growth")
     soak.set_defaults(run=_soak)
 
     reprocess = commands.add_parser("reprocess", help="re-analyse the retained articles into a new extractor version, "
