@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(60.0, description="a worker silent this long leaves the group and its "
                                                        "partitions move to the others, seconds (9 or more)")
 
+    # The live page (streams/live.py, streams/live_web.py)
+    live_countries: int = Field(15, ge=1, description="countries per window on the live page")
+    live_quotes: int = Field(20, ge=1, description="latest quotes on the live page")
+    live_stance_minutes: float = Field(60.0, gt=0, description="the live page shows the stances of this many "
+                                                               "minutes of event time")
+    live_interval_s: float = Field(1.0, ge=0.1, description="how often the live page's data is refreshed and, "
+                                                            "when it changed, pushed to the browsers, seconds")
+
     # Local broker (`newswire broker`, the demo and the tests)
     kafka_version: str = Field("4.1.1", description="Apache Kafka release run by `newswire broker`")
     broker_port: int = Field(9092, description="client port of the local broker")
