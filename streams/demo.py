@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from pathlib import Path
 
 from streams.broker import LocalBroker
 from streams.clients import ensure_topics, producer, wait_until_processed

@@ -17,6 +17,7 @@ from typing import Any
 
 import pycountry
 
+from streams.nlp.country_names import country_name
 from streams.tables import article_time, isoformat
 
 #: the page's windows: name -> the `/countries` window it shows
@@ -25,12 +26,10 @@ PAGE_WINDOWS = {"all": "all-time", "1h": "this hour (UTC)", "1d": "today (UTC)"}
 
 @lru_cache(maxsize=512)
 def country_info(code: str) -> tuple[str, str | None]:
-    """ISO 3166-1 alpha-2 -> (short name, ISO numeric as world-atlas spells its ids, "862"); the code itself
-    and None for a code pycountry does not know (such a country gets a bar but no shape on the map)."""
+    """ISO 3166-1 alpha-2 -> (short name as the extraction writes it, "Russia"; ISO numeric as world-atlas
+    spells its ids, "643"); no numeric for a code pycountry does not know (a bar, but no shape on the map)."""
     country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code, None
-    return getattr(country, "common_name", None) or country.name, country.numeric
+    return country_name(code), country.numeric if country is not None else None
 
 
 def country_rows(answer: Mapping[str, Any]) -> dict[str, Any]:

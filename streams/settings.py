@@ -7,7 +7,7 @@ cluster and nothing else needs to change.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "bbc-news.jsonl"
 
 
-@lru_cache(maxsize=None)
+@cache
 def time_zone(name: str) -> ZoneInfo:
     """The IANA zone `name` (NEWSWIRE_NAIVE_TIMEZONE), or ValueError saying what to give instead."""
     try:
