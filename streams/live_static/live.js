@@ -53,9 +53,8 @@ function renderCountries() {
   bars.selectAll("li.bar-row").data(rows, (r) => r.country).join((enter) => {
     const li = enter.append("li").attr("class", "bar-row");
     li.append("span").attr("class", "rank");
-    const label = li.append("span").attr("class", "label");
-    label.append("span").attr("class", "fill").style("width", "0%");
-    label.append("span").attr("class", "name");
+    li.append("span").attr("class", "name");
+    li.append("span").attr("class", "track").append("span").attr("class", "fill").style("width", "0%");
     li.append("span").attr("class", "count");
     return li;
   })
@@ -63,7 +62,8 @@ function renderCountries() {
     .call((li) => li.select(".rank").text((r, i) => i + 1))
     .call((li) => li.select(".fill").style("width", (r) => `${(100 * r.mentions) / max}%`)
       .style("background", (r) => color(max)(r.mentions)))
-    .call((li) => li.select(".name").html((r) => `${escapeHtml(r.name)}<span class="code">${r.country}</span>`))
+    .call((li) => li.select(".name").attr("title", (r) => r.name)
+      .html((r) => `${escapeHtml(r.name)}<span class="code">${r.country}</span>`))
     .call((li) => li.select(".count").text((r) => fmt(r.mentions)))
     .order();
 
