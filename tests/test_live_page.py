@@ -194,7 +194,7 @@ def test_live_page_in_a_real_browser(kafka, kafka_settings, tmp_path):
         with Chromium(tmp_path / "chromium") as browser:
             started = time.monotonic()
             browser.navigate(worker.page_url)
-            browser.wait_for("document.querySelector('#connection').textContent === 'live'", 30, "the event stream")
+            browser.wait_for("document.querySelector('#connection')?.textContent === 'live'", 30, "the event stream")
             bars = browser.wait_for(
                 "(() => { const b = [...document.querySelectorAll('#bars .bar-row')].map(r => r.dataset.country);"
                 " return ['VE', 'RU', 'US'].every(c => b.includes(c)) && b; })()", 30, "the seed's countries")
