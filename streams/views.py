@@ -1,6 +1,6 @@
 """HTTP views served by each worker (Faust web): Prometheus metrics and the country-mention tables.
 
-    GET /metrics                      Prometheus text format
+    GET /metrics                      Prometheus text format (the live page, /, is in streams/live_web.py)
     GET /countries?window=all|1h|1d&at=TIME&limit=N
                                       top countries, all-time or in the window holding TIME (default now)
     GET /countries/{ISO}              one country: all-time count and every retained hourly and daily window

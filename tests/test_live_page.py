@@ -210,8 +210,8 @@ def test_live_page_in_a_real_browser(kafka, kafka_settings, tmp_path):
                                        "s.dataset.target)")
             assert {"Russia backs Nicolas Maduro", "Donald Trump opposes Russia"} <= set(stances), stances
             # The map colours the seed's countries (world-atlas ids are ISO numeric: 862 is Venezuela).
-            coloured = browser.wait_for("[...document.querySelectorAll('#map path.counted')].map(p => p.dataset.numeric)",
-                                        10, "the map")
+            coloured = browser.wait_for(
+                "[...document.querySelectorAll('#map path.counted')].map(p => p.dataset.numeric)", 10, "the map")
             assert set(coloured) == {"862", "643", "840"}
             for window in ("1h", "1d"):  # the seed was published just now: this hour and today count it all
                 browser.evaluate(f"document.querySelector('#windows button[data-window=\"{window}\"]').click()")

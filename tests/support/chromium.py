@@ -55,8 +55,9 @@ class Chromium:
         self.log_path = self.user_data_dir / "chromium.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [binary, *FLAGS, f"--user-data-dir={self.user_data_dir}", f"--window-size={self.size[0]},{self.size[1]}",
-                 "about:blank"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [binary, *FLAGS, f"--user-data-dir={self.user_data_dir}",
+                 f"--window-size={self.size[0]},{self.size[1]}", "about:blank"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         port_file = self.user_data_dir / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
         while not (port_file.is_file() and port_file.read_text().strip()):
