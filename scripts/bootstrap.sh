@@ -3,8 +3,9 @@
 #   - a Python 3.11 virtual environment in .venv with the package, its dependencies and the spaCy model
 #   - Java 17+ and Maven (Debian packages, when missing and we are root)
 #   - the Apache Kafka jars, resolved from Maven Central into .newswire/
-#   - with --test: Prometheus (Debian package; the tests run a real one against the worker), and Node.js
-#     (Debian packages) with the AsyncAPI parser (npm ci in scripts/asyncapi/)
+#   - with --test: Prometheus (Debian package; the tests run a real one against the worker), Node.js
+#     (Debian packages) with the AsyncAPI parser (npm ci in scripts/asyncapi/), and Chromium (Debian package;
+#     the live page's tests drive it headless)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,16 @@ if [[ ${1:-} == --test ]] && { ! command -v node >/dev/null || ! command -v npm 
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
   else
     echo "error: node or npm missing (the tests run the AsyncAPI parser); install with: sudo apt-get install nodejs npm" >&2
+    exit 1
+  fi
+fi
+# Chromium for the tests: tests/test_live_page.py loads the live page in a real headless browser (CDP).
+if [[ ${1:-} == --test ]] && ! command -v chromium >/dev/null; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "==> installing chromium (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "error: chromium missing (the live page's tests run it headless); install with: sudo apt-get install chromium" >&2
     exit 1
   fi
 fi

@@ -45,7 +45,7 @@ app = NewswireApp(
     consumer_max_fetch_size=settings.max_article_bytes + (1 << 20),
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=settings.topic_replication,
-    autodiscover=["streams.changelogs", "streams.agents", "streams.views", "streams.lag"],
+    autodiscover=["streams.changelogs", "streams.agents", "streams.views", "streams.lag", "streams.live_web"],
     origin="streams",
 )
 

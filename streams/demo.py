@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from pathlib import Path
 
 from streams.broker import LocalBroker
 from streams.clients import ensure_topics, producer, wait_until_processed
@@ -68,8 +67,10 @@ def run_demo(settings: Settings, seeds: list[str] | None = None, keep_running: b
         for iso, count in counts.most_common():
             print(f"    {iso}  {count}")
         print(json.dumps({"countries": dict(counts.most_common())}))
+        _say(f"live page: {worker.page_url} (countries, quotes and stances, updated as articles arrive)")
         if keep_running:
-            _say(f"still running: broker {broker.bootstrap_servers}, worker metrics {worker.metrics_url}; Ctrl-C stops")
+            _say(f"still running: broker {broker.bootstrap_servers}, live page {worker.page_url}, worker metrics "
+                 f"{worker.metrics_url}; publish more with `newswire publish FILE`; Ctrl-C stops")
             while True:
                 time.sleep(3600)
         return dict(counts)

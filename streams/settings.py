@@ -7,7 +7,7 @@ cluster and nothing else needs to change.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "bbc-news.jsonl"
 
 
-@lru_cache(maxsize=None)
+@cache
 def time_zone(name: str) -> ZoneInfo:
     """The IANA zone `name` (NEWSWIRE_NAIVE_TIMEZONE), or ValueError saying what to give instead."""
     try:
@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     lag_poll_interval_s: float = Field(10.0, description="how often a worker measures its consumer lag, seconds")
     session_timeout_s: float = Field(60.0, description="a worker silent this long leaves the group and its "
                                                        "partitions move to the others, seconds (9 or more)")
+
+    # The live page (streams/live.py, streams/live_web.py)
+    live_countries: int = Field(15, ge=1, description="countries per window on the live page")
+    live_quotes: int = Field(20, ge=1, description="latest quotes on the live page")
+    live_stance_minutes: float = Field(60.0, gt=0, description="the live page shows the stances of this many "
+                                                               "minutes of event time")
+    live_interval_s: float = Field(1.0, ge=0.1, description="how often the live page's data is refreshed and, "
+                                                            "when it changed, pushed to the browsers, seconds")
 
     # Local broker (`newswire broker`, the demo and the tests)
     kafka_version: str = Field("4.1.1", description="Apache Kafka release run by `newswire broker`")

@@ -1,6 +1,6 @@
 """HTTP views served by each worker (Faust web): Prometheus metrics and the country-mention tables.
 
-    GET /metrics                      Prometheus text format
+    GET /metrics                      Prometheus text format (the live page, /, is in streams/live_web.py)
     GET /countries?window=all|1h|1d&at=TIME&limit=N
                                       top countries, all-time or in the window holding TIME (default now)
     GET /countries/{ISO}              one country: all-time count and every retained hourly and daily window
@@ -116,6 +116,44 @@ async def _peer_counts(url: URL, query: dict[str, Any]) -> dict[str, int]:
                          "or check that NEWSWIRE_WEB_URL is reachable from the other workers") from None
 
 
+class Unavailable(NewswireError, RuntimeError):
+    """The tables cannot be read right now (rebalancing, recovering, a peer not answering): retry."""
+
+
+def _local_counts(window: str, at: float) -> dict[str, int]:
+    """The counts of the countries this worker owns, or Unavailable."""
+    if reason := _not_ready():
+        raise Unavailable(f"{reason}; retry in a few seconds")
+    try:
+        return _local_totals() if window == "all" else _local_window(window, at)
+    except KeyError:  # a partition without a known owner: the group is between assignments
+        raise Unavailable("the partition assignment is changing; retry in a few seconds") from None
+
+
+async def countries_answer(window: str, at: float, limit: int) -> dict[str, Any]:
+    """The `/countries` answer over every worker's countries (asks the peers), or Unavailable."""
+    local = _local_counts(window, at)
+    # Every worker that owns partitions of the table, by the URL it registered with the group.
+    peers = [URL(host) for host, topics in app.router.table_metadata(country_totals.name).items()
+             if any(topics.values()) and not _same_worker(host)]
+    query = {"window": window, "at": at}
+    try:
+        parts = [local, *await asyncio.gather(*(_peer_counts(peer, query) for peer in peers))]
+        counts = merge_counts(parts)
+    except ValueError as error:  # QueryError included
+        raise Unavailable(str(error)) from None
+    answer: dict[str, Any] = {"window": window}
+    if window != "all":
+        start = _windowed[window].table.window.ranges(at)[0][0]
+        answer |= {"start": isoformat(start), "end": isoformat(start + WINDOWS[window])}
+    return answer | {
+        "countries": top_countries(counts, limit),
+        "total_countries": sum(1 for n in counts.values() if n > 0),
+        "total_mentions": sum(counts.values()),
+        "workers": len(peers) + 1,
+    }
+
+
 @app.page("/countries")
 class Countries(web.View):
     async def get(self, request: web.Request) -> web.Response:
@@ -123,35 +161,12 @@ class Countries(web.View):
             query = _query(request)
         except QueryError as error:
             return self.error(400, str(error))
-        if reason := _not_ready():
-            return self.error(503, f"{reason}; retry in a few seconds", headers={"Retry-After": "2"})
-        window = query["window"]
         try:
-            local = _local_totals() if window == "all" else _local_window(window, query["at"])
-        except KeyError:  # a partition without a known owner: the group is between assignments
-            return self.error(503, "the partition assignment is changing; retry in a few seconds",
-                              headers={"Retry-After": "2"})
-        if query["scope"] == "local":
-            return self.json({"counts": local})
-        # Every worker that owns partitions of the table, by the URL it registered with the group.
-        peers = [URL(host) for host, topics in app.router.table_metadata(country_totals.name).items()
-                 if any(topics.values()) and not _same_worker(host)]
-        try:
-            parts = [local, *await asyncio.gather(*(_peer_counts(peer, query) for peer in peers))]
-            counts = merge_counts(parts)
-        except ValueError as error:  # QueryError included
+            if query["scope"] == "local":
+                return self.json({"counts": _local_counts(query["window"], query["at"])})
+            return self.json(await countries_answer(query["window"], query["at"], query["limit"]))
+        except Unavailable as error:
             return self.error(503, str(error), headers={"Retry-After": "2"})
-        answer: dict[str, Any] = {"window": window}
-        if window != "all":
-            start = _windowed[window].table.window.ranges(query["at"])[0][0]
-            answer |= {"start": isoformat(start), "end": isoformat(start + WINDOWS[window])}
-        answer |= {
-            "countries": top_countries(counts, query["limit"]),
-            "total_countries": sum(1 for n in counts.values() if n > 0),
-            "total_mentions": sum(counts.values()),
-            "workers": len(peers) + 1,
-        }
-        return self.json(answer)
 
 
 @app.page("/countries/{iso}")

@@ -25,6 +25,11 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
 
     @property
+    def page_url(self) -> str:
+        """The live page this worker serves (streams/live_web.py)."""
+        return f"http://{self.settings.web_host}:{self.settings.web_port}/"
+
+    @property
     def metrics_url(self) -> str:
         return f"http://{self.settings.web_host}:{self.settings.web_port}/metrics"
 
