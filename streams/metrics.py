@@ -1,7 +1,8 @@
 """Prometheus metric definitions (names follow Prometheus conventions: base units, `_total`, bounded labels).
 
 Every label has a bounded set of values: outcomes, topic names, spaCy entity labels, quote kinds,
-stance polarities, ISO 3166-1 country codes (about 250) and partition numbers.
+stance polarities and types (the taxonomy of streams/nlp/stances/lexicon.py), ISO 3166-1 country codes
+(about 250), partition numbers, and a reprocess's extractor version (one per `newswire reprocess` process).
 """
 
 from __future__ import annotations
@@ -73,6 +74,32 @@ STANCES = Counter(
     ["polarity"],  # support | oppose
     registry=REGISTRY,
 )
+#: The stance types of streams/nlp/stances/lexicon.py TYPES (not imported: that pulls in spaCy; a test keeps
+#: them equal). A type outside it would be counted as `other`, so the label stays bounded.
+STANCE_TYPES = ("recognize", "cooperate", "praise", "express_support", "material_cooperation", "provide_aid",
+                "criticize_or_accuse", "appeal_or_demand", "reject", "sue", "threaten", "sanction", "use_force")
+STANCE_TYPE_COUNT = Counter(
+    "newswire_stance_types_extracted_total",
+    "Stances extracted, by type (the CAMEO-based taxonomy; each type has one polarity).",
+    ["type"],
+    registry=REGISTRY,
+)
+#: Calibrated confidences lie in [0, 1]; `le="0.5"` is the dashboard's and the alert's "low confidence".
+CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+LOW_CONFIDENCE = 0.5
+QUOTE_CONFIDENCE = Histogram(
+    "newswire_quote_confidence",
+    "Calibrated confidence of the quote events emitted: that the speaker is right (for reported speech: that "
+    "it is reported speech and its speaker is right).",
+    buckets=CONFIDENCE_BUCKETS,
+    registry=REGISTRY,
+)
+STANCE_CONFIDENCE = Histogram(
+    "newswire_stance_confidence",
+    "Calibrated confidence of the stance events emitted: that the stance is right.",
+    buckets=CONFIDENCE_BUCKETS,
+    registry=REGISTRY,
+)
 COUNTRY_MENTIONS = Counter(
     "newswire_country_mentions_total",
     "Country mentions in the articles analysed, by ISO 3166-1 alpha-2 code.",
@@ -83,13 +110,41 @@ COUNTRY_MENTIONS = Counter(
 METADATA_NORMALISED = Counter(
     "newswire_metadata_normalised_total",
     "Optional article fields read in another form than the contract's and normalised, by field and how.",
-    ["field", "reason"],  # published_at: naive_time | date_only | iso8601 | rfc2822 | epoch_seconds | epoch_milliseconds
+    # published_at: naive_time | date_only | iso8601 | rfc2822 | epoch_seconds | epoch_milliseconds
+    ["field", "reason"],
     registry=REGISTRY,
 )
 METADATA_DROPPED = Counter(
     "newswire_metadata_dropped_total",
     "Optional article fields that could not be read and were left out (the text analysed all the same).",
     ["field", "reason"],  # title | url | source | published_at | language; wrong_type | unreadable | too_long | invalid
+    registry=REGISTRY,
+)
+
+# `newswire reprocess` (streams.reprocess): exported by the reprocess's own worker, on its --web-port.
+REPROCESS_PLANNED = Gauge(
+    "newswire_reprocess_planned_records",
+    "Input records this reprocess run covers: from its group's committed offsets to the end offsets seen at "
+    "start (or --until).",
+    ["version"],
+    registry=REGISTRY,
+)
+REPROCESS_REMAINING = Gauge(
+    "newswire_reprocess_remaining_records",
+    "Input records of this reprocess run not yet committed.",
+    ["version"],
+    registry=REGISTRY,
+)
+REPROCESS_PROCESSED = Counter(
+    "newswire_reprocess_processed_records_total",
+    "Input records this reprocess run has committed (its events, dead letters and offsets).",
+    ["version"],
+    registry=REGISTRY,
+)
+REPROCESS_START = Gauge(
+    "newswire_reprocess_start_time_seconds",
+    "When this reprocess run started its worker (Unix time).",
+    ["version"],
     registry=REGISTRY,
 )
 
@@ -127,6 +182,8 @@ for kind in ("full", "partial", "indirect"):
     QUOTES.labels(kind)
 for polarity in ("support", "oppose"):
     STANCES.labels(polarity)
+for stance_type in STANCE_TYPES:
+    STANCE_TYPE_COUNT.labels(stance_type)
 for reason in ("naive_time", "date_only", "iso8601", "rfc2822", "epoch_seconds", "epoch_milliseconds"):
     METADATA_NORMALISED.labels("published_at", reason)
 for name in ("title", "url", "source", "published_at", "language"):
@@ -146,7 +203,26 @@ def count_analysis(analysis: dict) -> None:
         ENTITIES.labels(entity["label"]).inc()
     for quote in analysis["quotes"]:
         QUOTES.labels(quote["kind"]).inc()
+        QUOTE_CONFIDENCE.observe(quote["confidence"])
     for stance in analysis["stances"]:
         STANCES.labels(stance["polarity"]).inc()
+        STANCE_TYPE_COUNT.labels(stance["type"] if stance["type"] in STANCE_TYPES else "other").inc()
+        STANCE_CONFIDENCE.observe(stance["confidence"])
     for country, count in analysis["countries"].items():
         COUNTRY_MENTIONS.labels(country).inc(count)
+
+
+def reprocess_started(version: str, planned: int, at: float) -> None:
+    """A reprocess run of `version` starts its worker, with `planned` input records to do."""
+    REPROCESS_PLANNED.labels(version).set(planned)
+    REPROCESS_REMAINING.labels(version).set(planned)
+    REPROCESS_PROCESSED.labels(version)
+    REPROCESS_START.labels(version).set(at)
+
+
+def reprocess_progress(version: str, remaining: int, newly_done: int) -> None:
+    """`remaining` of the run's planned records are still to commit; `newly_done` were committed since the
+    last call."""
+    REPROCESS_REMAINING.labels(version).set(max(0, remaining))
+    if newly_done > 0:
+        REPROCESS_PROCESSED.labels(version).inc(newly_done)

@@ -34,7 +34,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
-from streams import clients
+from streams import clients, metrics
 from streams.errors import NewswireError
 from streams.settings import Settings, get_settings
 from streams.tables import (
@@ -199,6 +199,7 @@ class Progress:
 
     def __init__(self, run: Settings, plan: Plan, bar: tqdm, on_done) -> None:
         self.run, self.plan, self.bar, self.on_done = run, plan, bar, on_done
+        self.reported = 0  # records done, as last exported (newswire_reprocess_*)
         self.done = threading.Event()
         self.error: BaseException | None = None
         self.position = dict(plan.starts)
@@ -239,11 +240,17 @@ class Progress:
             self.position[partition] = min(max(committed, self.plan.starts[partition]), stop)
         done = sum(max(0, self.position[p] - self.plan.starts[p]) for p in self.plan.stops)
         self.bar.update(done - self.bar.n)  # tqdm's rate and time left; drawn at most every `mininterval`
+        self.report(done)
         behind = [p for p, stop in self.plan.stops.items() if self.position[p] < stop]
         # Close to the stop with nothing more committed: only markers may be left (a cheap read, then).
         return all(stop - self.position[p] <= 20 and not _records_between(
             reader, TopicPartition(self.run.topic_articles, p), self.position[p], stop)
             for p, stop in self.plan.stops.items() if p in behind) and self._counted(offsets, reader)
+
+    def report(self, done: int) -> None:
+        """Export `done` of the plan's records as committed, on the run's /metrics (for the dashboard)."""
+        metrics.reprocess_progress(self.run.extractor_version, self.plan.total - done, done - self.reported)
+        self.reported = max(self.reported, done)
 
     def _counted(self, offsets, reader) -> bool:
         """Is every country-mention event the run wrote counted in its tables? The counting agent
@@ -316,6 +323,7 @@ def reprocess(settings: Settings, since: str, until: str | None = None, version:
     bar = tqdm(total=the_plan.total, unit="article", desc=f"reprocess {target}", file=sys.stderr,
                mininterval=1 if sys.stderr.isatty() else 30)
     started = time.monotonic()
+    metrics.reprocess_started(target, the_plan.total, time.time())  # served by the run's worker on /metrics
     tracker = Progress(run, the_plan, bar, on_done=lambda: os.kill(os.getpid(), signal.SIGTERM))
     log_path = settings.data_dir / "logs" / f"reprocess-{target}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,10 @@ import yaml
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
 RULES = DEPLOY / "prometheus" / "alerts.yml"
+RULE_TESTS = DEPLOY / "prometheus" / "alerts.test.yml"  # promtool unit tests of the rules
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "newswire.json"
 JOB = "newswire"
+REPROCESS_JOB = "newswire-reprocess"
 
 
 def binary(name: str) -> str:
@@ -36,23 +38,26 @@ def promtool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([binary("promtool"), *args], capture_output=True, text=True, timeout=60)
 
 
-def scrape_config(targets: list[str]) -> dict:
-    """deploy/prometheus/prometheus.yml with the given targets and a 1 s scrape and evaluation interval."""
+def scrape_config(targets: list[str], reprocess_targets: list[str] = ()) -> dict:
+    """deploy/prometheus/prometheus.yml with the given targets (workers; a reprocess's --web-port) and a 1 s
+    scrape and evaluation interval."""
     config = yaml.safe_load(CONFIG.read_text())
     config["global"] |= {"scrape_interval": "1s", "evaluation_interval": "1s"}
     config["rule_files"] = [str(RULES)]
-    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == JOB]
-    job["static_configs"] = [{"targets": targets}]
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(jobs) == {JOB, REPROCESS_JOB}, f"deploy/prometheus/prometheus.yml: jobs {sorted(jobs)}"
+    jobs[JOB]["static_configs"] = [{"targets": targets}]
+    jobs[REPROCESS_JOB]["static_configs"] = [{"targets": list(reprocess_targets)}]
     return config
 
 
 class PrometheusServer:
-    def __init__(self, workdir: Path, port: int, targets: list[str]) -> None:
+    def __init__(self, workdir: Path, port: int, targets: list[str], reprocess_targets: list[str] = ()) -> None:
         self.workdir = workdir
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.config_path = workdir / "prometheus.yml"
-        self.config_path.write_text(json.dumps(scrape_config(targets), indent=2))  # JSON is YAML
+        self.config_path.write_text(json.dumps(scrape_config(targets, reprocess_targets), indent=2))  # JSON is YAML
         self.log_path = workdir / "prometheus.log"
         self.process: subprocess.Popen | None = None
 
@@ -92,8 +97,9 @@ class PrometheusServer:
             raise AssertionError(f"{path} {params}: {body.get('errorType')}: {body.get('error')}")
         return body["data"]
 
-    def query(self, expr: str) -> list[dict]:
-        return self.api("query", query=expr)["result"]
+    def query(self, expr: str, at: float | None = None) -> list[dict]:
+        """An instant query, now or at Unix time `at`."""
+        return self.api("query", query=expr, **({} if at is None else {"time": f"{at:.3f}"}))["result"]
 
     def wait_for(self, what: str, check, timeout: float = 30, interval: float = 0.5):
         """Until `check()` returns something truthy; returns it."""
@@ -116,14 +122,19 @@ class PrometheusServer:
                 self.process.wait()
 
 
+def fill(expr: str, rate_interval: str = "1m", time_range: str = "1h") -> str:
+    """A dashboard query with Grafana's variables filled in."""
+    return (expr.replace("$__rate_interval", rate_interval).replace("$__range", time_range)
+            .replace("$reprocess_job", REPROCESS_JOB).replace("$job", JOB))
+
+
 def dashboard_queries(rate_interval: str = "1m", time_range: str = "1h") -> list[tuple[str, str]]:
     """(panel title, PromQL) for every target of the dashboard, Grafana's variables filled in."""
     dashboard = json.loads(DASHBOARD.read_text())
     queries = []
     for panel in dashboard["panels"]:
         for target in panel["targets"]:
-            expr = (target["expr"].replace("$__rate_interval", rate_interval).replace("$__range", time_range)
-                    .replace("$job", JOB))
+            expr = fill(target["expr"], rate_interval, time_range)
             queries.append((panel["title"], expr))
     return queries
 

@@ -207,3 +207,41 @@ def test_the_table_agent_gets_back_what_faust_dropped_after_an_assignment():
     catch_up.forget([tp])  # revoked; assigned again, resumed right at the committed offset
     reader.committed_offset, reader.end, reader.reads = 46, 50, []
     assert delivered(46, 47, 48, 49) == [[], [], [], []] and done[-1] == (24, 26)
+
+
+def _sample(name: str, **labels: str) -> float:
+    from streams.metrics import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_committed_quotes_and_stances_move_the_confidence_and_type_metrics(transactions, seed_text):
+    from streams.metrics import CONFIDENCE_BUCKETS, STANCE_TYPES
+
+    names = ("newswire_quote_confidence", "newswire_stance_confidence")
+    before = {name: {le: _sample(f"{name}_bucket", le=str(le)) for le in (*CONFIDENCE_BUCKETS, "+Inf")} | {
+        "count": _sample(f"{name}_count"), "sum": _sample(f"{name}_sum")} for name in names}
+    types_before = {t: _sample("newswire_stance_types_extracted_total", type=t) for t in STANCE_TYPES}
+    seed = json.dumps({"id": "seed-metrics", "text": seed_text}).encode()
+    # Counted once committed (after the transaction): wait for the count, not only for the events.
+    asyncio.run(_run([(b"seed-metrics", seed)], until=lambda: _sample(f"{names[0]}_count") > before[names[0]]["count"]))
+    events = {kind: [e["value"] for e in transactions.sent(_topic(kind)) if e["value"]["article_id"] == "seed-metrics"]
+              for kind in ("quote", "stance")}
+    assert events["quote"] and events["stance"], "the seed article should give quotes and stances"
+    for name, kind in zip(names, ("quote", "stance"), strict=True):
+        confidences = [event["confidence"] for event in events[kind]]
+        assert _sample(f"{name}_count") - before[name]["count"] == len(confidences)
+        assert abs(_sample(f"{name}_sum") - before[name]["sum"] - sum(confidences)) < 1e-9
+        for le in CONFIDENCE_BUCKETS:  # cumulative buckets: events with confidence <= le
+            assert _sample(f"{name}_bucket", le=str(le)) - before[name][le] == sum(c <= le for c in confidences), le
+    moved = {t: _sample("newswire_stance_types_extracted_total", type=t) - types_before[t] for t in STANCE_TYPES}
+    from collections import Counter
+
+    assert {t: n for t, n in moved.items() if n} == dict(Counter(event["type"] for event in events["stance"]))
+
+
+def test_the_metrics_stance_types_are_the_taxonomy():
+    from streams.metrics import STANCE_TYPES
+    from streams.nlp.stances.lexicon import TYPES
+
+    assert sorted(STANCE_TYPES) == sorted(TYPES)

@@ -32,18 +32,27 @@ def test_compose_services_build_and_mount_what_exists():
             assert (DEPLOY / volume.split(":")[0]).exists(), volume
 
 
-def test_prometheus_scrapes_the_compose_workers():
+def test_prometheus_scrapes_the_compose_workers_and_reprocess():
     config = _yaml("prometheus/prometheus.yml")
-    (job,) = config["scrape_configs"]
-    assert job["job_name"] == "newswire"
-    assert job["static_configs"][0]["targets"] == ["worker-1:6066", "worker-2:6066"]
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert list(jobs) == ["newswire", "newswire-reprocess"]
+    assert jobs["newswire"]["static_configs"][0]["targets"] == ["worker-1:6066", "worker-2:6066"]
     assert (DEPLOY / "prometheus" / config["rule_files"][0]).is_file()
+    # A reprocess is scraped where the compose service `reprocess` serves it: --web-port 6068.
+    (target,) = jobs["newswire-reprocess"]["static_configs"][0]["targets"]
+    service = _yaml("docker-compose.yml")["services"]["reprocess"]
+    host, port = target.split(":")
+    command = service["command"]
+    assert host == "reprocess" and command[0] == "reprocess" and command[command.index("--web-port") + 1] == port
+    assert service["environment"]["NEWSWIRE_WEB_URL"] == f"http://reprocess:{port}"
+    assert service["profiles"] == ["reprocess"]  # not started by `up`: run when wanted
 
 
 def test_grafana_provisions_the_datasource_and_dashboard_the_json_expects():
     (datasource,) = _yaml("grafana/provisioning/datasources/prometheus.yml")["datasources"]
     (provider,) = _yaml("grafana/provisioning/dashboards/newswire.yml")["providers"]
-    assert datasource["url"] == "http://prometheus:9090" and provider["options"]["path"] == "/var/lib/grafana/dashboards"
+    assert datasource["url"] == "http://prometheus:9090"
+    assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
     dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "newswire.json").read_text())
     variables = {v["name"]: v for v in dashboard["templating"]["list"]}
     assert variables["datasource"]["current"]["value"] == datasource["uid"]
@@ -52,3 +61,6 @@ def test_grafana_provisions_the_datasource_and_dashboard_the_json_expects():
     for panel in dashboard["panels"]:
         assert panel["datasource"]["uid"] == "${datasource}" and panel["targets"], panel["title"]
         assert all(target["expr"] and target["refId"] for target in panel["targets"]), panel["title"]
+        # Each panel shows one job: the live workers' ($job) or a reprocess's ($reprocess_job).
+        assert all(("$job" in t["expr"]) != ("$reprocess_job" in t["expr"]) for t in panel["targets"]), panel["title"]
+    assert variables["reprocess_job"]["current"]["value"] == "newswire-reprocess"

@@ -4,12 +4,14 @@ deploy/'s dashboard queries and alert rules, routing between two workers, and re
 One scenario for the module (its own topics, so other modules' articles do not count): the seed article,
 the wire fixture with event times from now to 2019, and two bad records are published once; the tests
 then read it from every side. The expected counts are the sum of `newswire analyze` over the articles.
+A `newswire reprocess` of them, scraped as deploy/'s `newswire-reprocess` job, feeds the reprocess panels.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import urllib.request
 from collections import Counter
 
 import pytest
+import yaml
 
 from streams.clients import ensure_topics, producer, unconsumed, wait_until_processed
 from streams.nlp import analyze_article
@@ -92,8 +95,9 @@ def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
     })
     ensure_topics(settings)
     worker = WorkerProcess(settings)
+    reprocess_port = free_port()  # `newswire reprocess --web-port`: scraped whenever it runs
     server = prometheus.PrometheusServer(tmp_path_factory.mktemp("prometheus"), free_port(),
-                                         [f"127.0.0.1:{settings.web_port}"])
+                                         [f"127.0.0.1:{settings.web_port}"], [f"127.0.0.1:{reprocess_port}"])
     try:
         worker.start()
         server.start()
@@ -121,7 +125,7 @@ def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
         state = {
             "settings": settings, "worker": worker, "prometheus": server, "url": f"http://127.0.0.1:{settings.web_port}",
             "expected": dict(expected), "by_event_time": list(zip(event_times, analyses, strict=True)),
-            "articles": len(articles), "dead_lettered": len(bad),
+            "articles": len(articles), "dead_lettered": len(bad), "reprocess_port": reprocess_port,
         }
         yield state
         worker = state["worker"]  # the kill test replaces it with the restarted one
@@ -215,40 +219,80 @@ def test_metrics_follow_prometheus_conventions(scenario):
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout.decode() + lint.stderr.decode()
 
 
-def test_promtool_accepts_the_deploy_config_and_rules():
-    for args in (["check", "config", str(prometheus.CONFIG)], ["check", "rules", str(prometheus.RULES)]):
+def test_promtool_accepts_the_deploy_config_and_rules_and_their_unit_tests_pass():
+    for args in (["check", "config", str(prometheus.CONFIG)], ["check", "rules", str(prometheus.RULES)],
+                 ["test", "rules", str(prometheus.RULE_TESTS)]):
         checked = prometheus.promtool(*args)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+    tested = {test["alertname"] for case in yaml.safe_load(prometheus.RULE_TESTS.read_text())["tests"]
+              for test in case["alert_rule_test"]}
+    assert "NewswireLowConfidenceShareHigh" in tested
 
 
 def _scraped_everything(scenario) -> None:
     server = scenario["prometheus"]
+    records = scenario["articles"] + scenario["dead_lettered"]
     server.wait_for("all the articles", lambda: server.query(
-        f'sum(newswire_articles_processed_total{{job="{prometheus.JOB}"}}) == {scenario["articles"] + scenario["dead_lettered"]}'))
+        f'sum(newswire_articles_processed_total{{job="{prometheus.JOB}"}}) == {records}'))
 
 
 @pytest.mark.kafka
 def test_prometheus_country_series_equal_the_sum_of_analyze(scenario):
     _scraped_everything(scenario)
-    series = scenario["prometheus"].query(f'sum by (country) (newswire_country_mentions_total{{job="{prometheus.JOB}"}})')
+    series = scenario["prometheus"].query(
+        f'sum by (country) (newswire_country_mentions_total{{job="{prometheus.JOB}"}})')
     assert {s["metric"]["country"]: int(float(s["value"][1])) for s in series} == scenario["expected"]
 
 
+@pytest.fixture(scope="module")
+def reprocessed(scenario):
+    """`newswire reprocess` of the scenario's records into version obs-2, as a user runs it, on the port the
+    `newswire-reprocess` job scrapes. Its metrics end with it: returns the time of its last scrape."""
+    settings, server = scenario["settings"], scenario["prometheus"]
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "reprocess", "--since", "all", "--extractor-version", "obs-2",
+         "--web-port", str(scenario["reprocess_port"])],
+        env=os.environ | settings.as_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "caught up" in result.stderr, result.stderr[-3000:]
+    print(f"reprocess: {time.monotonic() - started:.1f} s")
+    job = f'job="{prometheus.REPROCESS_JOB}"'
+    samples = server.query(f"newswire_reprocess_planned_records{{{job}}}[10m]")
+    assert samples, f"Prometheus never scraped the reprocess: {result.stderr[-2000:]}"
+    ((series,),) = [samples]
+    assert series["metric"]["version"] == "obs-2"
+    last = float(series["values"][-1][0])
+    processed = server.query(f"max_over_time(newswire_reprocess_processed_records_total{{{job}}}[10m])", at=last)
+    return {"at": last, "planned": float(series["values"][-1][1]), "processed": float(processed[0]["value"][1])}
+
+
 @pytest.mark.kafka
-def test_every_dashboard_query_returns_data(scenario):
+def test_reprocess_progress_is_scraped(scenario, reprocessed):
+    records = scenario["articles"] + scenario["dead_lettered"]
+    assert reprocessed["planned"] == records
+    assert 0 < reprocessed["processed"] <= records
+    # Once it has stopped, its target is down (not an alert: a job of its own).
+    scenario["prometheus"].wait_for("the reprocess target down", lambda: scenario["prometheus"].query(
+        f'up{{job="{prometheus.REPROCESS_JOB}"}} == 0'))
+
+
+@pytest.mark.kafka
+def test_every_dashboard_query_returns_data(scenario, reprocessed):
     _scraped_everything(scenario)
     time.sleep(2)  # a couple more scrapes, so every rate() has two samples after the work
     queries = prometheus.dashboard_queries(rate_interval="5m", time_range="1h")
-    assert len(queries) >= 15
+    assert len(queries) >= 30
     legends = {target["expr"]: target.get("legendFormat", "") for panel in
                json.loads(prometheus.DASHBOARD.read_text())["panels"] for target in panel["targets"]}
+    assert sum("newswire_reprocess_" in expr for _, expr in queries) >= 7
     for title, expr in queries:
-        result = scenario["prometheus"].query(expr)  # raises on a PromQL error
+        # The reprocess panels show a run while it runs: asked at its last scrape, the others now.
+        at = reprocessed["at"] if "newswire_reprocess_" in expr else None
+        result = scenario["prometheus"].query(expr, at=at)  # raises on a PromQL error
         assert result, f"panel {title!r}: no data for {expr}"
         values = [float(sample["value"][1]) for sample in result]
         assert any(math.isfinite(v) for v in values), f"panel {title!r}: only NaN/Inf for {expr}"
-        raw = next(e for e in legends if e.replace("$__rate_interval", "5m").replace("$__range", "1h")
-                   .replace("$job", prometheus.JOB) == expr)
+        raw = next(e for e in legends if prometheus.fill(e, "5m", "1h") == expr)
         for label in re.findall(r"\{\{\s*(\w+)\s*\}\}", legends[raw]):
             assert all(label in sample["metric"] for sample in result), f"panel {title!r}: no {label} label"
 
@@ -258,7 +302,8 @@ def test_every_alert_rule_evaluates_and_dead_letters_alert(scenario):
     server = scenario["prometheus"]
     rules = prometheus.alert_rules()
     assert {rule["alert"] for rule in rules} == {"NewswireWorkerDown", "NewswireConsumerLagGrowing",
-                                                 "NewswireDeadLetterRateHigh", "NewswireNoArticles"}
+                                                 "NewswireDeadLetterRateHigh", "NewswireNoArticles",
+                                                 "NewswireLowConfidenceShareHigh"}
     for rule in rules:
         server.query(rule["expr"])  # raises on a PromQL error
     loaded = server.wait_for("rules evaluated", lambda: [
@@ -269,7 +314,8 @@ def test_every_alert_rule_evaluates_and_dead_letters_alert(scenario):
         assert rule["health"] == "ok", (rule["name"], rule.get("lastError"))
     # 2 of 8 records were dead-lettered: over the 5% threshold, so that alert is pending (for: 5m).
     server.wait_for("NewswireDeadLetterRateHigh pending", lambda: [
-        alert for alert in server.api("alerts")["alerts"] if alert["labels"]["alertname"] == "NewswireDeadLetterRateHigh"])
+        alert for alert in server.api("alerts")["alerts"]
+        if alert["labels"]["alertname"] == "NewswireDeadLetterRateHigh"])
 
 
 @pytest.mark.kafka

@@ -21,8 +21,18 @@ from pathlib import Path
 import pytest
 
 from streams.events import events_for
-from streams.faults import (committed_events, corpus, event_id_counts, expected_country_totals, processed,
-                            publish_articles, scenario, table_totals, wait_all_processed, wait_tables)
+from streams.faults import (
+    committed_events,
+    corpus,
+    event_id_counts,
+    expected_country_totals,
+    processed,
+    publish_articles,
+    scenario,
+    table_totals,
+    wait_all_processed,
+    wait_tables,
+)
 from streams.jsonl import read_jsonl
 from streams.nlp import analyze_article
 from streams.reprocess import parse_moment, versioned
@@ -234,3 +244,27 @@ def test_a_stopping_worker_fills_holes_up_to_its_stop_and_leaves_the_rest():
     done = PartitionState(producer=None, next_offset=8)
     assert asyncio.run(_before_stop(tp, offsets(8, 9), done, kafka, stop=8)) == []
     assert kafka.reads == [(5, 8), (4, 5)]
+
+
+def test_progress_is_exported_for_the_dashboard():
+    """newswire_reprocess_*: planned and start time at start, then remaining falls as processed rises."""
+    from tqdm import tqdm
+
+    from streams import metrics
+    from streams.reprocess import Plan, Progress
+    from streams.settings import Settings
+
+    def sample(name: str) -> float | None:
+        return metrics.REGISTRY.get_sample_value(name, {"version": "unit-2"})
+
+    run = versioned(Settings(), "unit-2")
+    plan = Plan(starts={0: 10, 1: 0}, stops={0: 30, 1: 5}, resumed=True)
+    metrics.reprocess_started("unit-2", plan.total, 1_700_000_000.0)
+    assert sample("newswire_reprocess_planned_records") == 25 == sample("newswire_reprocess_remaining_records")
+    assert sample("newswire_reprocess_start_time_seconds") == 1_700_000_000.0
+    assert sample("newswire_reprocess_processed_records_total") == 0
+    progress = Progress(run, plan, tqdm(total=plan.total, disable=True), on_done=lambda: None)
+    for done, remaining in ((0, 25), (7, 18), (7, 18), (25, 0)):
+        progress.report(done)
+        assert sample("newswire_reprocess_remaining_records") == remaining
+        assert sample("newswire_reprocess_processed_records_total") == done
