@@ -11,4 +11,6 @@ demo: bootstrap
 	.venv/bin/newswire demo $(ARGS)
 
 test: bootstrap-test
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/python -m pytest $(ARGS)

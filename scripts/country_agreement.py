@@ -54,8 +54,13 @@ def countries_view(url: str, timeout: float = 120) -> dict[str, int]:
 
 
 def countries_cli(url: str) -> dict[str, int]:
-    shown = subprocess.run([sys.executable, "-m", "streams.cli", "countries", "--url", url, "--json", "--limit", "0"],
-                           capture_output=True, text=True, check=True, cwd=ROOT)
+    shown = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "countries", "--url", url, "--json", "--limit", "0"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return {row["country"]: row["mentions"] for row in json.loads(shown.stdout)["countries"]}
 
 
@@ -85,9 +90,17 @@ def main() -> int:
     articles = list(read_articles([str(SEED)])) + list(islice(read_articles([args.articles]), args.count))
     workdir = Path(tempfile.mkdtemp(prefix="newswire-agreement-"))
     port = free_port()
-    settings = Settings(data_dir=workdir, broker_port=port, controller_port=free_port(),
-                        bootstrap_servers=f"localhost:{port}", web_port=free_port(), app_id="agreement",
-                        store="rocksdb://", session_timeout_s=10, lag_poll_interval_s=2)
+    settings = Settings(
+        data_dir=workdir,
+        broker_port=port,
+        controller_port=free_port(),
+        bootstrap_servers=f"localhost:{port}",
+        web_port=free_port(),
+        app_id="agreement",
+        store="rocksdb://",
+        session_timeout_s=10,
+        lag_poll_interval_s=2,
+    )
     url = f"http://127.0.0.1:{settings.web_port}"
     broker = LocalBroker(settings)
     worker = WorkerProcess(settings)
@@ -133,13 +146,19 @@ def main() -> int:
         result["restart_to_answer_s"] = round(time.monotonic() - restart_started, 1)
 
         result |= {
-            "countries": len(expected), "mentions": sum(expected.values()),
+            "countries": len(expected),
+            "mentions": sum(expected.values()),
             "top10": dict(Counter(expected).most_common(10)),
-            "diff_view": diff(expected, view), "diff_cli": diff(expected, cli),
-            "diff_prometheus": diff(expected, scraped), "diff_after_restart": diff(expected, after_restart),
-            "diff_hourly_windows": diff(expected, windows["1h"]), "diff_daily_windows": diff(expected, windows["1d"]),
-            "view_mentions": sum(view.values()), "cli_mentions": sum(cli.values()),
-            "prometheus_mentions": sum(scraped.values()), "after_restart_mentions": sum(after_restart.values()),
+            "diff_view": diff(expected, view),
+            "diff_cli": diff(expected, cli),
+            "diff_prometheus": diff(expected, scraped),
+            "diff_after_restart": diff(expected, after_restart),
+            "diff_hourly_windows": diff(expected, windows["1h"]),
+            "diff_daily_windows": diff(expected, windows["1d"]),
+            "view_mentions": sum(view.values()),
+            "cli_mentions": sum(cli.values()),
+            "prometheus_mentions": sum(scraped.values()),
+            "after_restart_mentions": sum(after_restart.values()),
         }
         agree = not any(value for key, value in result.items() if key.startswith("diff_"))
         result["agree"] = agree

@@ -21,23 +21,24 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # run as a script from a checkout: the project first on the path
 
-from streams.broker import LocalBroker, free_port
-from streams.faults import (
-    committed_events,
-    event_id_counts,
-    scenario,
-    wait_all_processed,
-)
-from streams.reprocess import read_tables, versioned
-from streams.settings import SHARED_CORPUS, Settings
-from streams.worker import WorkerProcess
+from streams.broker import LocalBroker, free_port  # noqa: E402
+from streams.faults import committed_events, event_id_counts, scenario, wait_all_processed  # noqa: E402
+from streams.reprocess import read_tables, versioned  # noqa: E402
+from streams.settings import SHARED_CORPUS, Settings  # noqa: E402
+from streams.worker import WorkerProcess  # noqa: E402
 
 
 def newswire(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], env=os.environ | settings.as_env(), cwd=ROOT,
-                          capture_output=True, text=True, timeout=3600)
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        env=os.environ | settings.as_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
 
 
 def main() -> int:
@@ -47,15 +48,18 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reprocess-bench-") as tmp:
         port = free_port()
-        base = Settings(data_dir=Path(tmp), broker_port=port, controller_port=free_port(),
-                        bootstrap_servers=f"localhost:{port}")
+        base = Settings(
+            data_dir=Path(tmp), broker_port=port, controller_port=free_port(), bootstrap_servers=f"localhost:{port}"
+        )
         broker = LocalBroker(base)
         broker.start(timeout=120)
         try:
             settings = scenario(base, "rpbench", free_port())
             articles = Path(tmp) / "articles.jsonl"
             with args.corpus.open(encoding="utf-8") as corpus:
-                articles.write_text("".join(line for _, line in zip(range(args.articles), corpus)), encoding="utf-8")
+                articles.write_text(
+                    "".join(line for _, line in zip(range(args.articles), corpus, strict=False)), encoding="utf-8"
+                )
             from streams.clients import ensure_topics
 
             ensure_topics(settings)
@@ -75,17 +79,25 @@ def main() -> int:
             run = versioned(settings, "bench-2")
             ids = event_id_counts(committed_events(run))
             new_tables = read_tables(run)
-            print(json.dumps({
-                "articles": args.articles, "reprocess_exit": result.returncode,
-                "reprocess_seconds": round(seconds, 1), "articles_per_second": round(args.articles / seconds, 2),
-                "live_worker_seconds": round(live_seconds, 1),
-                "new_events": sum(ids.values()), "new_event_ids_twice": sum(1 for n in ids.values() if n > 1),
-                "live_events_before": live_events,
-                "live_events_after": sum(event_id_counts(committed_events(settings)).values()),
-                "live_tables_unchanged": read_tables(settings) == live_before,
-                "new_tables_equal_live": new_tables["all"] == live_before["all"],
-                "countries": len(new_tables["all"]), "mentions": sum(new_tables["all"].values()),
-            }))
+            print(
+                json.dumps(
+                    {
+                        "articles": args.articles,
+                        "reprocess_exit": result.returncode,
+                        "reprocess_seconds": round(seconds, 1),
+                        "articles_per_second": round(args.articles / seconds, 2),
+                        "live_worker_seconds": round(live_seconds, 1),
+                        "new_events": sum(ids.values()),
+                        "new_event_ids_twice": sum(1 for n in ids.values() if n > 1),
+                        "live_events_before": live_events,
+                        "live_events_after": sum(event_id_counts(committed_events(settings)).values()),
+                        "live_tables_unchanged": read_tables(settings) == live_before,
+                        "new_tables_equal_live": new_tables["all"] == live_before["all"],
+                        "countries": len(new_tables["all"]),
+                        "mentions": sum(new_tables["all"].values()),
+                    }
+                )
+            )
             return result.returncode
         finally:
             broker.stop()

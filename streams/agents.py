@@ -21,8 +21,17 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from streams import metrics
-from streams.app import (app, articles_topic, country_daily, country_hourly, country_mentions_topic, country_totals,
-                         dead_letter_topic, output_topics, settings)
+from streams.app import (
+    app,
+    articles_topic,
+    country_daily,
+    country_hourly,
+    country_mentions_topic,
+    country_totals,
+    dead_letter_topic,
+    output_topics,
+    settings,
+)
 from streams.cloudevents_binding import event_headers, event_source
 from streams.events import events_for
 from streams.intake import Article, RejectedArticle, dead_letter_headers, parse_article
@@ -72,8 +81,14 @@ async def _release_revoked(sender=None, revoked=(), **kwargs) -> None:
 
 
 def _dead_letter(message, error: Exception) -> Outgoing:
-    log.warning("dead-lettering %s[%s]@%s: %s: %s", message.topic, message.partition, message.offset,
-                getattr(error, "reason", type(error).__name__), error)
+    log.warning(
+        "dead-lettering %s[%s]@%s: %s: %s",
+        message.topic,
+        message.partition,
+        message.offset,
+        getattr(error, "reason", type(error).__name__),
+        error,
+    )
     headers = dead_letter_headers(error, message.topic, message.partition, message.offset, settings.app_id)
     return Outgoing(dead_letter_topic.get_topic_name(), message.key, message.value, message.timestamp, headers)
 
@@ -82,10 +97,16 @@ def _events(analysis: dict, article: Article, timestamp: float | None) -> list[O
     # Events keep the article record's timestamp (as Kafka Streams does): the tables' fallback event time.
     # Each is a CloudEvent in binary mode: the value is the JSON event, its attributes are headers.
     source = event_source(settings.app_id)
-    return [Outgoing(output_topics[event.kind].get_topic_name(), event.key.encode("utf-8"),
-                     json.dumps(event.value, ensure_ascii=False).encode("utf-8"), timestamp,
-                     event_headers(event, source, timestamp))
-            for event in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped)]
+    return [
+        Outgoing(
+            output_topics[event.kind].get_topic_name(),
+            event.key.encode("utf-8"),
+            json.dumps(event.value, ensure_ascii=False).encode("utf-8"),
+            timestamp,
+            event_headers(event, source, timestamp),
+        )
+        for event in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped)
+    ]
 
 
 def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
@@ -105,10 +126,13 @@ def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
             except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
                 analyses.append(error)
     if settings.extractor_version:  # a label for the reprocess (tests run two versions of one code side by side)
-        analyses = [a if isinstance(a, Exception) else a | {"extractor_version": settings.extractor_version}
-                    for a in analyses]
-    return [analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
-            for (article, timestamp), analysis in zip(items, analyses, strict=True)]
+        analyses = [
+            a if isinstance(a, Exception) else a | {"extractor_version": settings.extractor_version} for a in analyses
+        ]
+    return [
+        analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
+        for (article, timestamp), analysis in zip(items, analyses, strict=True)
+    ]
 
 
 @app.agent(articles_topic)
@@ -153,16 +177,26 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
             item = Work(message.offset, [], timestamp=message.timestamp)
             work[tp].append(item)
             try:
-                article = parse_article(message.value, message.key, settings.max_article_bytes,
-                                        settings.max_text_chars, settings.naive_timezone)
+                article = parse_article(
+                    message.value,
+                    message.key,
+                    settings.max_article_bytes,
+                    settings.max_text_chars,
+                    settings.naive_timezone,
+                )
             except RejectedArticle as error:
                 item.outcome, item.records = "dead_lettered", [_dead_letter(message, error)]
                 continue
             item.metadata = article.metadata_notes()
             at = message.timestamp or time.time()
             if transactions.is_republished(state, article.id, message.offset, at):
-                log.info("article %r re-published at %s[%s]@%s: counted as a duplicate, not analysed again",
-                         article.id, message.topic, message.partition, message.offset)
+                log.info(
+                    "article %r re-published at %s[%s]@%s: counted as a duplicate, not analysed again",
+                    article.id,
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                )
                 item.outcome = "duplicate"
                 continue
             item.seen = (article.id, (message.offset, at))
@@ -197,8 +231,14 @@ async def _in_order(tp, messages: list, state, transactions) -> list:
         if message.offset > expected:
             missed = await transactions.read_range(tp, expected, message.offset)
             if missed:
-                log.warning("%s[%d]: offset %d came before %d: read %d skipped records from Kafka", tp.topic,
-                            tp.partition, message.offset, expected, len(missed))
+                log.warning(
+                    "%s[%d]: offset %d came before %d: read %d skipped records from Kafka",
+                    tp.topic,
+                    tp.partition,
+                    message.offset,
+                    expected,
+                    len(missed),
+                )
             run.extend(missed)
         run.append(message)
         expected = message.offset + 1
@@ -270,8 +310,12 @@ def _count(key, value, message) -> None:
     country = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
     count = value.get("count") if isinstance(value, dict) else None
     if not ISO_CODE.match(country) or not isinstance(count, int) or count < 1 or value.get("country") != country:
-        log.warning("skipping %s[%s]@%s: not a country-mention event keyed by its ISO code",
-                    message.topic, message.partition, message.offset)
+        log.warning(
+            "skipping %s[%s]@%s: not a country-mention event keyed by its ISO code",
+            message.topic,
+            message.partition,
+            message.offset,
+        )
         return
     offset = message.offset
     raw = country.encode("ascii")
@@ -287,4 +331,3 @@ def _count(key, value, message) -> None:
             window = windowed.table.window.ranges(when)[0]
             current = windowed.table.get((country, window))
             windowed[country][window] = add_mentions(current, count, offset) or current
-

@@ -72,16 +72,33 @@ _small_store = {"write_buffer_size": 4 << 20, "block_cache_size": 16 << 20}  # ~
 # Values are [mentions, next offset of news.country-mentions to apply] (streams.tables.add_mentions): one
 # changelog record holds a count and the mark that makes replaying its input harmless.
 country_totals = app.Table(
-    "country-mentions-total", default=list, key_type=bytes, options=dict(_small_store),
+    "country-mentions-total",
+    default=list,
+    key_type=bytes,
+    options=dict(_small_store),
     help="All-time country mentions, by ISO 3166-1 alpha-2 code.",
 )
 # Event time: the article's published_at, else the record's timestamp (when the article was published
 # to Kafka). Windows start on the hour / at 00:00 UTC; Faust drops them `expires` after their end.
-country_hourly = app.Table(
-    "country-mentions-1h", default=list, key_type=str, options=dict(_small_store),
-    help="Country mentions per hour of event time.",
-).tumbling(timedelta(hours=1), expires=timedelta(hours=settings.hourly_retention_hours)).relative_to(event_time)
-country_daily = app.Table(
-    "country-mentions-1d", default=list, key_type=str, options=dict(_small_store),
-    help="Country mentions per day of event time.",
-).tumbling(timedelta(days=1), expires=timedelta(days=settings.daily_retention_days)).relative_to(event_time)
+country_hourly = (
+    app.Table(
+        "country-mentions-1h",
+        default=list,
+        key_type=str,
+        options=dict(_small_store),
+        help="Country mentions per hour of event time.",
+    )
+    .tumbling(timedelta(hours=1), expires=timedelta(hours=settings.hourly_retention_hours))
+    .relative_to(event_time)
+)
+country_daily = (
+    app.Table(
+        "country-mentions-1d",
+        default=list,
+        key_type=str,
+        options=dict(_small_store),
+        help="Country mentions per day of event time.",
+    )
+    .tumbling(timedelta(days=1), expires=timedelta(days=settings.daily_retention_days))
+    .relative_to(event_time)
+)

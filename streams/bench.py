@@ -131,13 +131,13 @@ def resolve_corpus(path: Path | str | None) -> Path:
     if path is not None:
         corpus = Path(path).expanduser().resolve()
         if not corpus.is_file():
-            raise BenchError(f"--corpus {corpus}: no such file (a JSONL file, one {{\"id\", \"text\"}} object a line)")
+            raise BenchError(f'--corpus {corpus}: no such file (a JSONL file, one {{"id", "text"}} object a line)')
         return corpus
     if DEFAULT_CORPUS.is_file():
         return DEFAULT_CORPUS
     raise BenchError(
         f"no corpus to benchmark: the default {DEFAULT_CORPUS} is not there. Pass --corpus PATH, a JSONL "
-        "file with one article a line ({\"id\": ..., \"text\": ..., \"title\"?: ...})."
+        'file with one article a line ({"id": ..., "text": ..., "title"?: ...}).'
     )
 
 
@@ -249,8 +249,9 @@ def _spacy_child(model: str, texts: list[str], batch_size: int, ready, start, re
     results.put((time.perf_counter() - started, time.process_time() - cpu))
 
 
-def time_pipe_processes(model: str, articles: list[dict], batch_size: int, processes: int = 2,
-                        timeout: float = 1800) -> tuple[float, float, float, list[float]]:
+def time_pipe_processes(
+    model: str, articles: list[dict], batch_size: int, processes: int = 2, timeout: float = 1800
+) -> tuple[float, float, float, list[float]]:
     """(wall, CPU, machine busy, each process's wall) seconds of `processes` processes with the full model
     parsing a share each.
 
@@ -303,30 +304,37 @@ def time_pipe_processes(model: str, articles: list[dict], batch_size: int, proce
 
 def phase_settings(base: Settings, prefix: str, partitions: int) -> Settings:
     """Fresh topic names and app id (consumer group) for one phase, so phases and runs never mix."""
-    return base.model_copy(update={
-        "app_id": prefix,
-        "topic_articles": f"{prefix}.articles",
-        "topic_entities": f"{prefix}.entities",
-        "topic_quotes": f"{prefix}.quotes",
-        "topic_stances": f"{prefix}.stances",
-        "topic_country_mentions": f"{prefix}.country-mentions",
-        "topic_dlq": f"{prefix}.articles.dlq",
-        "topic_partitions": partitions,
-    })
+    return base.model_copy(
+        update={
+            "app_id": prefix,
+            "topic_articles": f"{prefix}.articles",
+            "topic_entities": f"{prefix}.entities",
+            "topic_quotes": f"{prefix}.quotes",
+            "topic_stances": f"{prefix}.stances",
+            "topic_country_mentions": f"{prefix}.country-mentions",
+            "topic_dlq": f"{prefix}.articles.dlq",
+            "topic_partitions": partitions,
+        }
+    )
 
 
 def create_phase_topics(admin, settings: Settings) -> None:
     topics = [settings.topic_articles, *settings.output_topics, settings.topic_dlq]
-    spec = {"num_partitions": settings.topic_partitions, "replication_factor": settings.topic_replication,
-            # Broker-clock timestamps on every record: latency and spans need no synchronised clocks.
-            "configs": {"message.timestamp.type": "LogAppendTime"}}
+    spec = {
+        "num_partitions": settings.topic_partitions,
+        "replication_factor": settings.topic_replication,
+        # Broker-clock timestamps on every record: latency and spans need no synchronised clocks.
+        "configs": {"message.timestamp.type": "LogAppendTime"},
+    }
     admin.create_topics({name: dict(spec) for name in topics}, wait_for_metadata=True)
 
 
 def delete_phase(admin, settings: Settings) -> None:
     """Best effort: the phase's topics (and Faust's internal ones, named after the app id) and group."""
     try:
-        doomed = [t for t in admin.list_topics() if t.startswith(settings.app_id + ".") or t.startswith(settings.app_id + "-")]
+        doomed = [
+            t for t in admin.list_topics() if t.startswith(settings.app_id + ".") or t.startswith(settings.app_id + "-")
+        ]
         if doomed:
             admin.delete_topics(doomed)
     except Exception:  # noqa: BLE001 - clean-up must not hide the result
@@ -346,8 +354,10 @@ class LagWatch:
         from streams.clients import consumer
 
         self.reader = consumer(settings, group_id=settings.app_id, enable_auto_commit=False)
-        self.partitions = [TopicPartition(settings.topic_articles, p)
-                           for p in sorted(self.reader.partitions_for_topic(settings.topic_articles) or [])]
+        self.partitions = [
+            TopicPartition(settings.topic_articles, p)
+            for p in sorted(self.reader.partitions_for_topic(settings.topic_articles) or [])
+        ]
 
     def lag(self) -> int:
         return sum(self.lag_by_partition().values())
@@ -360,16 +370,19 @@ class LagWatch:
         self.reader.close()
 
 
-def wait_drained(watch: LagWatch, workers: list, timeout: float, what: str,
-                 stall_timeout: float = STALL_TIMEOUT_S) -> None:
+def wait_drained(
+    watch: LagWatch, workers: list, timeout: float, what: str, stall_timeout: float = STALL_TIMEOUT_S
+) -> None:
     """Until the group has committed every input record; fail early if a worker dies or nothing moves."""
     deadline = time.monotonic() + timeout
     last_lag, last_change = None, time.monotonic()
     while True:
         for worker in workers:
             if worker.process is not None and worker.process.poll() is not None:
-                raise BenchError(f"a worker exited (code {worker.process.returncode}) during {what}; "
-                                 f"see {worker.log_path}:\n{worker.log_tail()}")
+                raise BenchError(
+                    f"a worker exited (code {worker.process.returncode}) during {what}; "
+                    f"see {worker.log_path}:\n{worker.log_tail()}"
+                )
         lag = watch.lag()
         if lag == 0:
             return
@@ -377,9 +390,11 @@ def wait_drained(watch: LagWatch, workers: list, timeout: float, what: str,
         if lag != last_lag:
             last_lag, last_change = lag, now
         if now - last_change > stall_timeout:
-            raise Stalled(f"{what}: no committed progress for {stall_timeout:.0f} s (records left by partition of "
-                          f"{watch.partitions[0].topic}: {watch.lag_by_partition()}); "
-                          f"see the worker logs: {', '.join(str(w.log_path) for w in workers)}")
+            raise Stalled(
+                f"{what}: no committed progress for {stall_timeout:.0f} s (records left by partition of "
+                f"{watch.partitions[0].topic}: {watch.lag_by_partition()}); "
+                f"see the worker logs: {', '.join(str(w.log_path) for w in workers)}"
+            )
         if now > deadline:
             raise BenchError(f"{what} did not finish within {timeout:.0f} s ({lag} records left)")
         time.sleep(0.5)
@@ -406,12 +421,17 @@ def wait_group_stable(admin, settings: Settings, members: int, timeout: float = 
             continue
         found = group.get("members") or []
         state = f"{group.get('group_state')} with {len(found)} member(s)"
-        if (group.get("group_state") == "Stable" and len(found) == members
-                and all(_owns_input(m, settings.topic_articles) for m in found)):
+        if (
+            group.get("group_state") == "Stable"
+            and len(found) == members
+            and all(_owns_input(m, settings.topic_articles) for m in found)
+        ):
             return
         time.sleep(0.5)
-    raise BenchError(f"the consumer group {settings.app_id} was not Stable with {members} members "
-                     f"within {timeout:.0f} s (last seen: {state})")
+    raise BenchError(
+        f"the consumer group {settings.app_id} was not Stable with {members} members "
+        f"within {timeout:.0f} s (last seen: {state})"
+    )
 
 
 def read_completions(settings: Settings, timeout: float = 300) -> tuple[dict[str, int], dict[str, int], set[int]]:
@@ -460,8 +480,16 @@ def read_completions(settings: Settings, timeout: float = 300) -> tuple[dict[str
 class WorkerPhase:
     """Fresh topics and group, W workers started, ready, sharing the partitions, and warmed up."""
 
-    def __init__(self, base: Settings, prefix: str, workers: int, partitions: int, run_dir: Path,
-                 say: Callable[[str], None], keep_topics: bool = False) -> None:
+    def __init__(
+        self,
+        base: Settings,
+        prefix: str,
+        workers: int,
+        partitions: int,
+        run_dir: Path,
+        say: Callable[[str], None],
+        keep_topics: bool = False,
+    ) -> None:
         from streams.worker import WorkerProcess
 
         self.settings = phase_settings(base, prefix, partitions)
@@ -491,8 +519,10 @@ class WorkerPhase:
 
         self.admin = admin_client(self.settings)
         create_phase_topics(self.admin, self.settings)
-        self.say(f"starting {len(self.workers)} worker(s) on {self.settings.topic_partitions} partitions "
-                 f"(app id {self.settings.app_id})")
+        self.say(
+            f"starting {len(self.workers)} worker(s) on {self.settings.topic_partitions} partitions "
+            f"(app id {self.settings.app_id})"
+        )
         with ThreadPoolExecutor(len(self.workers)) as pool:
             try:
                 list(pool.map(lambda w: w.start(timeout=WORKER_READY_TIMEOUT_S), self.workers))
@@ -512,8 +542,9 @@ class WorkerPhase:
             for partition in range(len(self.watch.partitions)):
                 article_id = f"warmup-{partition}"
                 value = json.dumps({"id": article_id, "text": "Officials in Paris said France would talk to Spain."})
-                kafka_producer.send(self.settings.topic_articles, key=article_id.encode(), value=value.encode(),
-                                    partition=partition)
+                kafka_producer.send(
+                    self.settings.topic_articles, key=article_id.encode(), value=value.encode(), partition=partition
+                )
             kafka_producer.flush()
         finally:
             kafka_producer.close()
@@ -552,12 +583,22 @@ class WorkerPhase:
         used = [cpu_seconds(w.process.pid) for w in self.workers if w.process is not None]
         broker = LocalBroker(self.settings)
         local = broker.bootstrap_servers == self.settings.bootstrap_servers.strip()
-        return ((None if None in used else sum(used)), cpu_seconds(broker.pid() if local else None),
-                time.process_time(), machine_busy_seconds(), time.monotonic())
+        return (
+            (None if None in used else sum(used)),
+            cpu_seconds(broker.pid() if local else None),
+            time.process_time(),
+            machine_busy_seconds(),
+            time.monotonic(),
+        )
 
     def __exit__(self, exc_type=None, exc=None, tb=None) -> None:
-        self.rss_mib = [rss for rss in (peak_rss_mib(w.process.pid) for w in self.workers
-                                        if w.process is not None and w.process.poll() is None) if rss]
+        self.rss_mib = [
+            rss
+            for rss in (
+                peak_rss_mib(w.process.pid) for w in self.workers if w.process is not None and w.process.poll() is None
+            )
+            if rss
+        ]
         with ThreadPoolExecutor(max(1, len(self.workers))) as pool:
             list(pool.map(lambda w: w.stop(), self.workers))
         if self.watch is not None:
@@ -604,8 +645,17 @@ def _outcome(phase: Phase, settings: Settings, ids: list[str], published_ms: lis
     return min(published_ms), max(finished) if finished else max(published_ms)
 
 
-def run_throughput(base: Settings, articles: list[dict], words: int, workers: int, partitions: int,
-                   run_dir: Path, prefix: str, options: BenchOptions, say) -> Phase:
+def run_throughput(
+    base: Settings,
+    articles: list[dict],
+    words: int,
+    workers: int,
+    partitions: int,
+    run_dir: Path,
+    prefix: str,
+    options: BenchOptions,
+    say,
+) -> Phase:
     payloads = _payloads(articles)
     ids = [a["id"] for a in articles]
     with WorkerPhase(base, prefix, workers, partitions, run_dir, say, options.keep_topics) as run:
@@ -614,8 +664,13 @@ def run_throughput(base: Settings, articles: list[dict], words: int, workers: in
         published = run.publish(payloads)
         run.drain(options.timeout, f"the {workers}-worker run")
         cpu_after = run.cpu_seconds()
-        phase = Phase(f"newswire, {workers} worker{'s' if workers > 1 else ''}, backlog", len(articles), words,
-                      0.0, workers=workers)
+        phase = Phase(
+            f"newswire, {workers} worker{'s' if workers > 1 else ''}, backlog",
+            len(articles),
+            words,
+            0.0,
+            workers=workers,
+        )
         first, last = _outcome(phase, run.settings, ids, published)
     phase.seconds = max(last - first, 1) / 1000
     _account(phase, cpu_before, cpu_after)
@@ -624,8 +679,17 @@ def run_throughput(base: Settings, articles: list[dict], words: int, workers: in
     return phase
 
 
-def run_latency(base: Settings, articles: list[dict], workers: int, partitions: int, rate: float,
-                run_dir: Path, prefix: str, options: BenchOptions, say) -> Phase:
+def run_latency(
+    base: Settings,
+    articles: list[dict],
+    workers: int,
+    partitions: int,
+    rate: float,
+    run_dir: Path,
+    prefix: str,
+    options: BenchOptions,
+    say,
+) -> Phase:
     payloads = _payloads(articles)
     ids = [a["id"] for a in articles]
     with WorkerPhase(base, prefix, workers, partitions, run_dir, say, options.keep_topics) as run:
@@ -634,8 +698,14 @@ def run_latency(base: Settings, articles: list[dict], workers: int, partitions: 
         published = run.publish(payloads, rate=rate)
         run.drain(options.timeout, "the paced run")
         cpu_after = run.cpu_seconds()
-        phase = Phase(f"newswire, {workers} worker{'s' if workers > 1 else ''}, paced {rate:.1f}/s",
-                      len(articles), word_count(articles), 0.0, workers=workers, rate=rate)
+        phase = Phase(
+            f"newswire, {workers} worker{'s' if workers > 1 else ''}, paced {rate:.1f}/s",
+            len(articles),
+            word_count(articles),
+            0.0,
+            workers=workers,
+            rate=rate,
+        )
         first, last = _outcome(phase, run.settings, ids, published)
     phase.seconds = max(last - first, 1) / 1000
     _account(phase, cpu_before, cpu_after)
@@ -659,8 +729,9 @@ def _maybe_start_broker(settings: Settings, say):
     return broker
 
 
-def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = None,
-              err: TextIO | None = None) -> dict[str, Any]:
+def run_bench(
+    settings: Settings, options: BenchOptions, out: TextIO | None = None, err: TextIO | None = None
+) -> dict[str, Any]:
     """Run every phase, print the table and the JSON line to `out` (stdout), progress to `err`; return the summary."""
     from streams.nlp import load_pipeline
     from streams.nlp.pipeline import use_blas
@@ -699,9 +770,11 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
     def keep(phase: Phase) -> None:
         runs.setdefault(phase.name, []).append(phase)
 
-    say(f"bare spaCy: full pipeline ({', '.join(full.pipe_names)}); our components "
+    say(
+        f"bare spaCy: full pipeline ({', '.join(full.pipe_names)}); our components "
         f"({', '.join(ours.pipe_names)}); full in 2 processes; batch {batch_size}"
-        + (f"; best of {repeat}" if repeat > 1 else ""))
+        + (f"; best of {repeat}" if repeat > 1 else "")
+    )
     restarts: list[str] = []
 
     def attempt(measure: Callable[[str], Phase], prefix: str) -> Phase:
@@ -724,14 +797,26 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
                 keep(Phase(name, len(articles), words, wall, cpu_s=cpu, others_cores=_others(busy, cpu, wall)))
                 say(f"{name}: {len(articles) / wall:.2f} articles/s")
             wall, cpu, busy, walls = time_pipe_processes(settings.model, articles, batch_size, 2, options.timeout)
-            keep(Phase(SPACY_2PROC, len(articles), words, wall, cpu_s=cpu, processes=2,
-                       others_cores=_others(busy, cpu, wall),
-                       note="each process: " + " / ".join(f"{w:.1f} s" for w in walls)))
+            keep(
+                Phase(
+                    SPACY_2PROC,
+                    len(articles),
+                    words,
+                    wall,
+                    cpu_s=cpu,
+                    processes=2,
+                    others_cores=_others(busy, cpu, wall),
+                    note="each process: " + " / ".join(f"{w:.1f} s" for w in walls),
+                )
+            )
             say(f"{SPACY_2PROC}: {len(articles) / wall:.2f} articles/s")
             for count in range(1, options.workers + 1):
-                phase = attempt(lambda prefix, count=count: run_throughput(settings, articles, words, count, partitions,
-                                                                           run_dir, prefix, options, say),
-                                f"{run_id}-w{count}-{round_}")
+                phase = attempt(
+                    lambda prefix, count=count: run_throughput(
+                        settings, articles, words, count, partitions, run_dir, prefix, options, say
+                    ),
+                    f"{run_id}-w{count}-{round_}",
+                )
                 keep(phase)
                 say(f"{count} worker(s): {phase.articles_per_s:.2f} articles/s")
         del full, full_numpy
@@ -742,25 +827,45 @@ def run_bench(settings: Settings, options: BenchOptions, out: TextIO | None = No
             rate = options.rate or by_workers[best_count].articles_per_s / 2
             count = max(2, math.ceil(rate * (options.latency_seconds or DEFAULT_LATENCY_SECONDS)))
             paced = paced_articles(articles, count)
-            latency = attempt(lambda prefix: run_latency(settings, paced, best_count, partitions, rate, run_dir,
-                                                         prefix, options, say), f"{run_id}-paced")
+            latency = attempt(
+                lambda prefix: run_latency(
+                    settings, paced, best_count, partitions, rate, run_dir, prefix, options, say
+                ),
+                f"{run_id}-paced",
+            )
     finally:
         if broker is not None:
             say("stopping the broker")
             broker.stop()
 
     phases = list(best.values()) + ([latency] if latency else [])
-    bare = {"full": best[SPACY_FULL], "full_numpy": best[SPACY_FULL_NUMPY], "ours": best[SPACY_OURS],
-            "2proc": best[SPACY_2PROC]}
+    bare = {
+        "full": best[SPACY_FULL],
+        "full_numpy": best[SPACY_FULL_NUMPY],
+        "ours": best[SPACY_OURS],
+        "2proc": best[SPACY_2PROC],
+    }
     summary = summarise(phases, bare, by_workers, latency, options.workers)
-    summary.update({
-        "articles": len(articles), "words": words, "corpus": str(corpus), "model": settings.model, "blas": settings.blas,
-        "pipeline": ours.pipe_names, "spacy_batch_size": batch_size, "worker_batch_size": settings.batch_size,
-        "worker_batch_timeout_s": settings.batch_timeout_s, "partitions": partitions,
-        "cpu_count": os.cpu_count(), "loadavg_at_start": [round(x, 2) for x in loadavg], "run_id": run_id,
-        "repeat": repeat, "restarted_after_warm_up_stall": restarts,
-        "articles_per_s_runs": {name: [_r(p.articles_per_s) for p in found] for name, found in runs.items()},
-    })
+    summary.update(
+        {
+            "articles": len(articles),
+            "words": words,
+            "corpus": str(corpus),
+            "model": settings.model,
+            "blas": settings.blas,
+            "pipeline": ours.pipe_names,
+            "spacy_batch_size": batch_size,
+            "worker_batch_size": settings.batch_size,
+            "worker_batch_timeout_s": settings.batch_timeout_s,
+            "partitions": partitions,
+            "cpu_count": os.cpu_count(),
+            "loadavg_at_start": [round(x, 2) for x in loadavg],
+            "run_id": run_id,
+            "repeat": repeat,
+            "restarted_after_warm_up_stall": restarts,
+            "articles_per_s_runs": {name: [_r(p.articles_per_s) for p in found] for name, found in runs.items()},
+        }
+    )
     print(format_table(phases, summary), file=out)
     print(json.dumps(summary), file=out, flush=True)
     return summary
@@ -770,8 +875,9 @@ def _r(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or math.isnan(value) else round(value, digits)
 
 
-def summarise(phases: list[Phase], bare: dict[str, Phase], by_workers: dict[int, Phase],
-              latency: Phase | None, workers: int) -> dict[str, Any]:
+def summarise(
+    phases: list[Phase], bare: dict[str, Phase], by_workers: dict[int, Phase], latency: Phase | None, workers: int
+) -> dict[str, Any]:
     """`bare`: the bare-spaCy phases by kind: "full", "full_numpy", "ours", "2proc"."""
     spacy_full, spacy_full_numpy, spacy_ours, spacy_2 = bare["full"], bare["full_numpy"], bare["ours"], bare["2proc"]
     one, most = by_workers[1], by_workers[workers]
@@ -809,10 +915,12 @@ def summarise(phases: list[Phase], bare: dict[str, Phase], by_workers: dict[int,
         "rss_mib_by_phase": {p.name: [_r(r, 1) for r in p.rss_mib] for p in phases if p.rss_mib},
         # CPU seconds per article of the measured processes (spaCy, or the workers) and of the local broker:
         # less sensitive than wall time to what else runs on a shared machine.
-        "cpu_s_per_article_by_phase": {p.name: _r(p.cpu_s / p.articles, 4) if p.cpu_s is not None else None
-                                       for p in phases},
-        "broker_cpu_s_per_article_by_phase": {p.name: _r(p.broker_cpu_s / p.articles, 4)
-                                              for p in phases if p.broker_cpu_s is not None},
+        "cpu_s_per_article_by_phase": {
+            p.name: _r(p.cpu_s / p.articles, 4) if p.cpu_s is not None else None for p in phases
+        },
+        "broker_cpu_s_per_article_by_phase": {
+            p.name: _r(p.broker_cpu_s / p.articles, 4) for p in phases if p.broker_cpu_s is not None
+        },
         # How much CPU everything else on the machine took meanwhile (other users, the OS): the noise.
         "other_cores_by_phase": {p.name: _r(p.others_cores, 2) for p in phases if p.others_cores is not None},
         "noisy_phases": [p.name for p in phases if p.others_cores is not None and p.others_cores >= NOISY_CORES],
@@ -826,14 +934,17 @@ def format_table(phases: list[Phase], summary: dict[str, Any]) -> str:
     def num(value, fmt):
         return "" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
 
-    head = (f"{'run':<38} {'articles':>8} {'seconds':>7} {'articles/s':>10} {'words/s':>7} "
-            f"{'p50 s':>5} {'p95 s':>5} {'p99 s':>5} {'peak RSS MiB':>12} {'CPU ms/art':>10} {'broker':>6} {'others':>6}")
+    head = (
+        f"{'run':<38} {'articles':>8} {'seconds':>7} {'articles/s':>10} {'words/s':>7} "
+        f"{'p50 s':>5} {'p95 s':>5} {'p99 s':>5} {'peak RSS MiB':>12} {'CPU ms/art':>10} {'broker':>6} {'others':>6}"
+    )
     lines = [
         f"newswire bench: {summary['articles']} articles, {summary['words']:,} words ({summary['corpus']}); "
         f"model {summary['model']}; spaCy batch {summary['spacy_batch_size']}, worker batch "
         f"{summary['worker_batch_size']}/{summary['worker_batch_timeout_s']} s; {summary['partitions']} partitions; "
         f"{summary['cpu_count']} CPUs, load {summary['loadavg_at_start'][0]} at start",
-        head, "-" * len(head),
+        head,
+        "-" * len(head),
     ]
     for p in phases:
         lat = p.latencies
@@ -842,27 +953,33 @@ def format_table(phases: list[Phase], summary: dict[str, Any]) -> str:
         broker = p.broker_cpu_s * 1000 / p.articles if p.broker_cpu_s is not None else None
         lines.append(
             f"{p.name:<38} {p.articles:>8} {p.seconds:>7.1f} {p.articles_per_s:>10.2f} {p.words_per_s:>7.0f} "
-            f"{num(percentile(lat, 50) if lat else None, '.2f'):>5} {num(percentile(lat, 95) if lat else None, '.2f'):>5} "
-            f"{num(percentile(lat, 99) if lat else None, '.2f'):>5} {rss:>12} {num(cpu, '.0f'):>10} {num(broker, '.0f'):>6} "
-            f"{num(p.others_cores, '.2f'):>6}"
-            + (f"  ({p.note})" if p.note else "")
+            f"{num(percentile(lat, 50) if lat else None, '.2f'):>5} "
+            f"{num(percentile(lat, 95) if lat else None, '.2f'):>5} "
+            f"{num(percentile(lat, 99) if lat else None, '.2f'):>5} {rss:>12} {num(cpu, '.0f'):>10} "
+            f"{num(broker, '.0f'):>6} "
+            f"{num(p.others_cores, '.2f'):>6}" + (f"  ({p.note})" if p.note else "")
         )
     lines.append("-" * len(head))
-    lines.append("CPU ms/art: CPU of the spaCy processes or the workers per article; broker: of the local Kafka "
-                 "broker per article; others: cores used meanwhile by everything else on the machine"
-                 + (f"; best of {summary['repeat']} runs each" if summary["repeat"] > 1 else ""))
+    lines.append(
+        "CPU ms/art: CPU of the spaCy processes or the workers per article; broker: of the local Kafka "
+        "broker per article; others: cores used meanwhile by everything else on the machine"
+        + (f"; best of {summary['repeat']} runs each" if summary["repeat"] > 1 else "")
+    )
     s = summary
     lines.append(
         f"1 worker / spaCy full: {s['ratio_vs_spacy_full']}x   1 worker / spaCy full, numpy BLAS: "
         f"{s['ratio_vs_spacy_full_numpy_blas']}x   1 worker / spaCy our components: "
         f"{s['ratio_vs_spacy_same_components']}x   {s['workers']} workers / 1 worker: {s['scaling_vs_1_worker']}x   "
-        f"spaCy 2 processes / 1: {s['spacy_2proc_scaling']}x   (share of that ceiling: {s['scaling_share_of_spacy_2proc']})"
+        f"spaCy 2 processes / 1: {s['spacy_2proc_scaling']}x   "
+        f"(share of that ceiling: {s['scaling_share_of_spacy_2proc']})"
     )
     lines.append(
         f"events {s['events']:,}; dead-lettered {s['dead_lettered']}; articles without events "
         f"{s['articles_without_events']}; worst peak RSS {s['rss_mib']} MiB"
     )
     if s["noisy_phases"]:
-        lines.append(f"NOISY: other processes used {NOISY_CORES}+ cores during: {'; '.join(s['noisy_phases'])}. "
-                     "Ratios involving them understate; rerun on a quieter machine or with --repeat.")
+        lines.append(
+            f"NOISY: other processes used {NOISY_CORES}+ cores during: {'; '.join(s['noisy_phases'])}. "
+            "Ratios involving them understate; rerun on a quieter machine or with --repeat."
+        )
     return "\n".join(lines)

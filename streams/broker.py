@@ -172,15 +172,27 @@ class LocalBroker:
         staging = libs.parent / f"libs.partial-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         cmd = [
-            mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies",
-            f"-DoutputDirectory={staging}", f"-Dkafka.version={self.kafka_version}",
+            mvn,
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            f"-Dkafka.version={self.kafka_version}",
         ]
         log.info("resolving Apache Kafka %s from Maven Central into %s", self.kafka_version, libs)
         started = time.monotonic()
         try:
             done = subprocess.run(
-                cmd, cwd=KAFKA_RECIPE_DIR, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, timeout=MVN_TIMEOUT_S, check=False,
+                cmd,
+                cwd=KAFKA_RECIPE_DIR,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=MVN_TIMEOUT_S,
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             shutil.rmtree(staging, ignore_errors=True)
@@ -341,19 +353,32 @@ class LocalBroker:
             return
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         cmd = self._jvm_command(
-            STORAGE_TOOL, "format", "--config", str(self.properties_path),
-            "--cluster-id", self.cluster_id(), "--ignore-formatted", *local_broker_format_args(self.settings),
+            STORAGE_TOOL,
+            "format",
+            "--config",
+            str(self.properties_path),
+            "--cluster-id",
+            self.cluster_id(),
+            "--ignore-formatted",
+            *local_broker_format_args(self.settings),
         )
         # The tool needs little heap; the broker's -Xms would only slow it down.
         cmd = [a for a in cmd if not a.startswith(("-Xms", "-Xmx"))]
         cmd.insert(1, "-Xmx128m")
         try:
             done = subprocess.run(
-                cmd, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, timeout=FORMAT_TIMEOUT_S, check=False,
+                cmd,
+                cwd=self.data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=FORMAT_TIMEOUT_S,
+                check=False,
             )
         except subprocess.TimeoutExpired:
-            raise BrokerError(f"Formatting the Kafka storage in {self.log_dirs} took over {FORMAT_TIMEOUT_S} s.") from None
+            raise BrokerError(
+                f"Formatting the Kafka storage in {self.log_dirs} took over {FORMAT_TIMEOUT_S} s."
+            ) from None
         if done.returncode != 0:
             raise BrokerError(
                 f"Formatting the Kafka storage in {self.log_dirs} failed (exit code {done.returncode}). "
@@ -408,11 +433,18 @@ class LocalBroker:
             self.format_storage()
             self.logs_dir.mkdir(parents=True, exist_ok=True)
             cmd = self._jvm_command(MAIN_CLASS, str(self.properties_path))
-            log.info("starting Apache Kafka %s on %s (data in %s)", self.kafka_version, self.bootstrap_servers, self.data_dir)
+            log.info(
+                "starting Apache Kafka %s on %s (data in %s)", self.kafka_version, self.bootstrap_servers, self.data_dir
+            )
             with open(self.stdout_path, "wb") as out:
                 self._proc = subprocess.Popen(
-                    cmd, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=out,
-                    stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+                    cmd,
+                    cwd=self.data_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    close_fds=True,
                 )
             _write_atomic(self.pid_path, f"{self._proc.pid}\n")
         try:
@@ -434,7 +466,11 @@ class LocalBroker:
                 if self._proc is not None and self._proc.pid == expected:
                     code = self._proc.poll()
                 self._remove_pid_file()
-                what = "is not running (start it: `newswire broker start`)" if code is None else f"exited during startup (exit code {code})"
+                what = (
+                    "is not running (start it: `newswire broker start`)"
+                    if code is None
+                    else f"exited during startup (exit code {code})"
+                )
                 raise BrokerError(f"The Kafka broker of {self.data_dir} {what}.\n{self._log_report()}")
             if time.monotonic() >= deadline:
                 problem = tls_problem(self.settings.model_copy(update={"bootstrap_servers": self.bootstrap_servers}))
@@ -458,8 +494,11 @@ class LocalBroker:
     def _probe(self, admin_class: Any) -> bool:
         try:
             admin = admin_class(
-                bootstrap_servers=self.bootstrap_servers, client_id="newswire-broker-probe",
-                bootstrap_timeout_ms=3000, request_timeout_ms=3000, **kafka_python_config(self.settings),
+                bootstrap_servers=self.bootstrap_servers,
+                client_id="newswire-broker-probe",
+                bootstrap_timeout_ms=3000,
+                request_timeout_ms=3000,
+                **kafka_python_config(self.settings),
             )
         except Exception:  # noqa: BLE001 - any failure means "not ready yet"
             return False

@@ -41,10 +41,13 @@ def changelog_specs(faust_app) -> dict[str, dict]:
 def seen_topic_spec(partitions: int) -> dict[str, dict]:
     """Compacted (one record per article id) and, past the re-publish horizon, deleted."""
     retention_ms = int(settings.dedup_horizon_hours * 3600 * 1000)
-    return {seen_topic(settings): {
-        "num_partitions": partitions, "replication_factor": settings.topic_replication,
-        "configs": {"cleanup.policy": "compact,delete", "retention.ms": str(retention_ms)},
-    }}
+    return {
+        seen_topic(settings): {
+            "num_partitions": partitions,
+            "replication_factor": settings.topic_replication,
+            "configs": {"cleanup.policy": "compact,delete", "retention.ms": str(retention_ms)},
+        }
+    }
 
 
 def _article_partitions() -> int:

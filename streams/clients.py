@@ -12,8 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError,
-                          TopicAlreadyExistsError)
+from kafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NodeNotReadyError,
+    RequestTimedOutError,
+    TopicAlreadyExistsError,
+)
 
 from streams.errors import NewswireError
 from streams.security import kafka_python_config, tls_problem, uses_sasl
@@ -68,8 +73,11 @@ def _reachable(settings: Settings) -> Iterator[None]:
         problem = tls_problem(settings)  # a wrong CA or a missing client certificate looks like a timeout
         if problem:
             raise KafkaUnavailable(problem) from None
-        hint = (" (or it refused the SASL credentials: check NEWSWIRE_SASL_USERNAME and NEWSWIRE_SASL_PASSWORD)"
-                if uses_sasl(settings) else "")
+        hint = (
+            " (or it refused the SASL credentials: check NEWSWIRE_SASL_USERNAME and NEWSWIRE_SASL_PASSWORD)"
+            if uses_sasl(settings)
+            else ""
+        )
         raise KafkaUnavailable(
             f"no Kafka broker answers at {settings.bootstrap_servers}{hint}",
             "start the local one with `newswire broker start`, or set NEWSWIRE_BOOTSTRAP_SERVERS to your cluster",
@@ -116,8 +124,9 @@ class BoundedConsumer(KafkaConsumer):
 
     def committed(self, partition, metadata=False, timeout_ms=None):
         group = self.config["group_id"]
-        with deadline(self._settings, f"the committed offset of {partition.topic}[{partition.partition}] "
-                                      f"(group {group})"):
+        with deadline(
+            self._settings, f"the committed offset of {partition.topic}[{partition.partition}] (group {group})"
+        ):
             return super().committed(partition, metadata, timeout_ms or self.config["request_timeout_ms"])
 
     def position(self, partition, timeout_ms=None):
@@ -169,8 +178,14 @@ def _names(partitions) -> str:
 
 def producer(settings: Settings, **overrides) -> BoundedProducer:
     timeout_ms = int(settings.kafka_timeout_s * 1000)
-    config = {**client_config(settings), "acks": "all", "linger_ms": 5, "max_block_ms": timeout_ms,
-              "delivery_timeout_ms": 4 * timeout_ms, **overrides}
+    config = {
+        **client_config(settings),
+        "acks": "all",
+        "linger_ms": 5,
+        "max_block_ms": timeout_ms,
+        "delivery_timeout_ms": 4 * timeout_ms,
+        **overrides,
+    }
     with _reachable(settings):
         return BoundedProducer(settings, **config)
 

@@ -11,7 +11,7 @@ transaction, or a re-run after a crash, sends the very same records.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from streams.contracts import validator
@@ -39,7 +39,7 @@ def event_source(app_id: str) -> str:
 
 def rfc3339(seconds: float) -> str:
     """POSIX seconds as RFC 3339 UTC text (`Z`), microseconds only when there are any."""
-    text = datetime.fromtimestamp(seconds, timezone.utc).isoformat()
+    text = datetime.fromtimestamp(seconds, UTC).isoformat()
     return text.removesuffix("+00:00") + "Z"
 
 

@@ -7,7 +7,7 @@ files so the two cannot drift.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -38,15 +38,13 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     """The validator for one contract (`article`, `entity`, `quote`, ...)."""
     if name not in SCHEMA_FILES:
         raise KeyError(f"unknown contract {name!r}; known: {', '.join(SCHEMA_FILES)}")
     schema = json.loads((SCHEMA_DIR / SCHEMA_FILES[name]).read_text(encoding="utf-8"))
-    return Draft202012Validator(
-        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def first_error(name: str, instance: object) -> str | None:

@@ -22,8 +22,14 @@ def default_url(settings: Settings) -> str:
     return settings.web_url or f"http://{host}:{settings.web_port}"
 
 
-def fetch(base_url: str, country: str | None = None, window: str = "all", at: str | None = None,
-          limit: int = 20, timeout: float = 30) -> dict:
+def fetch(
+    base_url: str,
+    country: str | None = None,
+    window: str = "all",
+    at: str | None = None,
+    limit: int = 20,
+    timeout: float = 30,
+) -> dict:
     """GET /countries or /countries/{ISO} from any worker (it routes the question) and return the JSON."""
     if country:
         url = f"{base_url.rstrip('/')}/countries/{urllib.parse.quote(country)}"
@@ -40,9 +46,10 @@ def fetch(base_url: str, country: str | None = None, window: str = "all", at: st
             reason = None
         raise QueryFailed(f"{url}: HTTP {error.code}: {reason or error.reason}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise QueryFailed(f"no worker answers at {base_url} ({getattr(error, 'reason', error)})",
-                          "start one with `newswire worker`, or pass --url / set NEWSWIRE_WEB_PORT to a running "
-                          "worker's") from None
+        raise QueryFailed(
+            f"no worker answers at {base_url} ({getattr(error, 'reason', error)})",
+            "start one with `newswire worker`, or pass --url / set NEWSWIRE_WEB_PORT to a running worker's",
+        ) from None
 
 
 def _name(code: str) -> str:
@@ -58,8 +65,10 @@ def render_top(answer: dict) -> str:
     lines = [title, f"{'code':<5} {'mentions':>9}  country"]
     lines += [f"{row['country']:<5} {row['mentions']:>9}  {_name(row['country'])}" for row in answer["countries"]]
     shown = len(answer["countries"])
-    lines.append(f"{shown} of {answer['total_countries']} countries, {answer['total_mentions']} mentions in all, "
-                 f"from {answer['workers']} worker{'s' if answer['workers'] != 1 else ''}")
+    lines.append(
+        f"{shown} of {answer['total_countries']} countries, {answer['total_mentions']} mentions in all, "
+        f"from {answer['workers']} worker{'s' if answer['workers'] != 1 else ''}"
+    )
     return "\n".join(lines)
 
 

@@ -48,12 +48,18 @@ def run_demo(settings: Settings, seeds: list[str] | None = None, keep_running: b
         _say(f"published {acknowledged}/{sent} seed articles to {settings.topic_articles}")
         wait_until_processed(settings)
 
-        kinds = {settings.topic_entities: "entity", settings.topic_quotes: "quote",
-                 settings.topic_stances: "stance", settings.topic_country_mentions: "country-mention"}
+        kinds = {
+            settings.topic_entities: "entity",
+            settings.topic_quotes: "quote",
+            settings.topic_stances: "stance",
+            settings.topic_country_mentions: "country-mention",
+        }
         counts: Counter[str] = Counter()
         current_topic = None
-        for record in sorted(tail(settings, list(kinds), from_beginning=True, idle_timeout=3),
-                             key=lambda r: (list(kinds).index(r["topic"]), r["partition"], r["offset"])):
+        for record in sorted(
+            tail(settings, list(kinds), from_beginning=True, idle_timeout=3),
+            key=lambda r: (list(kinds).index(r["topic"]), r["partition"], r["offset"]),
+        ):
             value = record["value"]
             if value.get("article_id") not in ids:
                 continue  # events of articles published before this run
@@ -69,8 +75,10 @@ def run_demo(settings: Settings, seeds: list[str] | None = None, keep_running: b
         print(json.dumps({"countries": dict(counts.most_common())}))
         _say(f"live page: {worker.page_url} (countries, quotes and stances, updated as articles arrive)")
         if keep_running:
-            _say(f"still running: broker {broker.bootstrap_servers}, live page {worker.page_url}, worker metrics "
-                 f"{worker.metrics_url}; publish more with `newswire publish FILE`; Ctrl-C stops")
+            _say(
+                f"still running: broker {broker.bootstrap_servers}, live page {worker.page_url}, worker metrics "
+                f"{worker.metrics_url}; publish more with `newswire publish FILE`; Ctrl-C stops"
+            )
             while True:
                 time.sleep(3600)
         return dict(counts)

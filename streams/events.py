@@ -22,14 +22,21 @@ def event_id(kind: str, article_id: str, version: str, *identity: object) -> str
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-def events_for(analysis: dict, published_at: str | None = None, published_at_assumed: dict | None = None,
-               metadata_dropped: dict | None = None) -> list[Event]:
+def events_for(
+    analysis: dict,
+    published_at: str | None = None,
+    published_at_assumed: dict | None = None,
+    metadata_dropped: dict | None = None,
+) -> list[Event]:
     """The events of one analysis. `published_at_assumed` and `metadata_dropped` (streams.intake) go on
     every event when not empty, and only then: an article read without assumptions gives the same bytes."""
     article_id = analysis["article_id"]
     version = analysis["extractor_version"]
-    notes = {key: value for key, value in (("published_at_assumed", published_at_assumed),
-                                           ("metadata_dropped", metadata_dropped)) if value}
+    notes = {
+        key: value
+        for key, value in (("published_at_assumed", published_at_assumed), ("metadata_dropped", metadata_dropped))
+        if value
+    }
 
     def envelope(kind: str, *identity: object) -> dict:
         return {
@@ -52,17 +59,50 @@ def events_for(analysis: dict, published_at: str | None = None, published_at_ass
         events.append(Event("entity", article_id, value))
     for quote in analysis["quotes"]:
         value = envelope("quote", quote["start"], quote["end"], quote["kind"]) | {
-            key: quote.get(key) for key in ("text", "speaker", "speaker_id", "cue", "kind", "start", "end", "sentence",
-                                            "cue_start", "cue_end", "speaker_start", "speaker_end", "confidence")
+            key: quote.get(key)
+            for key in (
+                "text",
+                "speaker",
+                "speaker_id",
+                "cue",
+                "kind",
+                "start",
+                "end",
+                "sentence",
+                "cue_start",
+                "cue_end",
+                "speaker_start",
+                "speaker_end",
+                "confidence",
+            )
         }
         events.append(Event("quote", article_id, value))
     for stance in analysis["stances"]:
-        identity = (stance.get("actor_id") or stance["actor"], stance.get("target_id") or stance["target"],
-                    stance["polarity"], stance["start"], stance["cue"])
+        identity = (
+            stance.get("actor_id") or stance["actor"],
+            stance.get("target_id") or stance["target"],
+            stance["polarity"],
+            stance["start"],
+            stance["cue"],
+        )
         value = envelope("stance", *identity) | {
             key: stance.get(key)
-            for key in ("actor", "actor_id", "target", "target_id", "polarity", "cue", "type", "intensity",
-                        "evidence", "start", "end", "confidence", "cameo", "form")
+            for key in (
+                "actor",
+                "actor_id",
+                "target",
+                "target_id",
+                "polarity",
+                "cue",
+                "type",
+                "intensity",
+                "evidence",
+                "start",
+                "end",
+                "confidence",
+                "cameo",
+                "form",
+            )
         }
         events.append(Event("stance", article_id, value))
     for iso, mentions in analysis["country_mentions"].items():

@@ -30,8 +30,10 @@ def corpus(n: int, path: Path | None = None) -> list[dict]:
     for i in range(n):
         record = base[i % len(base)]
         round_ = i // len(base)
-        article = {"id": f"{record['id']}" if round_ == 0 else f"{record['id']}-v{round_}",
-                   "text": record["text"] if round_ == 0 else f"{record['text']} (Update {round_}.)"}
+        article = {
+            "id": f"{record['id']}" if round_ == 0 else f"{record['id']}-v{round_}",
+            "text": record["text"] if round_ == 0 else f"{record['text']} (Update {round_}.)",
+        }
         if record.get("title"):
             article["title"] = record["title"]
         articles.append(article)
@@ -41,20 +43,32 @@ def corpus(n: int, path: Path | None = None) -> list[dict]:
 def scenario(base: Settings, name: str, web_port: int, **extra) -> Settings:
     """Settings of an isolated run: its own app id (consumer group, changelogs) and topics."""
     prefix = f"{name}."
-    return base.model_copy(update={
-        "app_id": f"newswire-{name}", "web_port": web_port,
-        "topic_articles": prefix + base.topic_articles, "topic_entities": prefix + base.topic_entities,
-        "topic_quotes": prefix + base.topic_quotes, "topic_stances": prefix + base.topic_stances,
-        "topic_country_mentions": prefix + base.topic_country_mentions, "topic_dlq": prefix + base.topic_dlq,
-        **extra,
-    })
+    return base.model_copy(
+        update={
+            "app_id": f"newswire-{name}",
+            "web_port": web_port,
+            "topic_articles": prefix + base.topic_articles,
+            "topic_entities": prefix + base.topic_entities,
+            "topic_quotes": prefix + base.topic_quotes,
+            "topic_stances": prefix + base.topic_stances,
+            "topic_country_mentions": prefix + base.topic_country_mentions,
+            "topic_dlq": prefix + base.topic_dlq,
+            **extra,
+        }
+    )
 
 
 def publish_articles(settings: Settings, articles: list[dict]) -> int:
     ensure_topics(settings)
     kafka_producer = producer(settings, max_request_size=16 << 20)
-    futures = [kafka_producer.send(settings.topic_articles, key=a["id"].encode("utf-8"),
-                                   value=json.dumps(a, ensure_ascii=False).encode("utf-8")) for a in articles]
+    futures = [
+        kafka_producer.send(
+            settings.topic_articles,
+            key=a["id"].encode("utf-8"),
+            value=json.dumps(a, ensure_ascii=False).encode("utf-8"),
+        )
+        for a in articles
+    ]
     kafka_producer.flush()
     for future in futures:
         future.get(timeout=60)
@@ -64,13 +78,16 @@ def publish_articles(settings: Settings, articles: list[dict]) -> int:
 
 def processed(settings: Settings) -> int:
     """Articles whose offsets the worker group has committed (sum over partitions)."""
-    from streams.clients import consumer
     from kafka import TopicPartition
+
+    from streams.clients import consumer
 
     reader = consumer(settings, group_id=settings.app_id, enable_auto_commit=False)
     try:
-        parts = [TopicPartition(settings.topic_articles, p)
-                 for p in sorted(reader.partitions_for_topic(settings.topic_articles) or [])]
+        parts = [
+            TopicPartition(settings.topic_articles, p)
+            for p in sorted(reader.partitions_for_topic(settings.topic_articles) or [])
+        ]
         return sum(reader.committed(tp) or 0 for tp in parts)
     finally:
         reader.close()
@@ -111,13 +128,18 @@ def _read_committed(settings: Settings, topics: list[str], decode, timeout: floa
     reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed", **overrides)
     everything = consumer(settings, enable_auto_commit=False)  # read_uncommitted: the high watermarks
     try:
-        parts = [TopicPartition(topic, p)
-                 for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
+        parts = [TopicPartition(topic, p) for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
         deadline = time.monotonic() + timeout
         while (ends := reader.end_offsets(parts)) != (high := everything.end_offsets(parts)):
             if time.monotonic() > deadline:
-                raise TimeoutError("transactions still open after %.0f s on %s" % (timeout, sorted(
-                    f"{tp.topic}[{tp.partition}] {ends[tp]}<{high[tp]}" for tp in parts if ends[tp] != high[tp])))
+                raise TimeoutError(
+                    "transactions still open after {:.0f} s on {}".format(
+                        timeout,
+                        sorted(
+                            f"{tp.topic}[{tp.partition}] {ends[tp]}<{high[tp]}" for tp in parts if ends[tp] != high[tp]
+                        ),
+                    )
+                )
             time.sleep(0.5)
         reader.assign(parts)
         reader.seek_to_beginning(*parts)
@@ -186,11 +208,14 @@ def wait_tables(settings: Settings, expected: dict[str, int], timeout: float = 1
 
 def dead_letters(settings: Settings) -> list[dict]:
     """The committed dead letters, values left as bytes (a hostile value may not even parse as JSON)."""
+
     def decode(record) -> dict:
-        return {"key": record.key.decode("utf-8", "replace") if record.key is not None else None,
-                "value": record.value, "offset": record.offset,
-                "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers or []}}
+        return {
+            "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
+            "value": record.value,
+            "offset": record.offset,
+            "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers or []},
+        }
 
     room = settings.max_article_bytes + (2 << 20)  # records up to the size limit, and a little over it
-    return _read_committed(settings, [settings.topic_dlq], decode, max_partition_fetch_bytes=room,
-                           fetch_max_bytes=room)
+    return _read_committed(settings, [settings.topic_dlq], decode, max_partition_fetch_bytes=room, fetch_max_bytes=room)

@@ -34,16 +34,53 @@ QUOTE_MARKS = "\"'“”‘’«»„‟‹›‚‛「」『』〝〞＂❝❞"
 # Our own sentences (not corpus text) with the shapes the extractor looks for: speech cues, names,
 # countries, stances, so that fuzzed text reaches the quote, speaker and stance code paths.
 FRAGMENTS = [
-    "said John Smith", "“We condemn the attack,” said the Foreign Ministry.", "Russia condemned Ukraine.",
-    "according to the BBC", "Ms Dlamini told reporters", " he said. ", "Mr. O'Neill, 54, said: ",
-    "France backed Germany’s plan", "the feud between Labour and the Tories", "In Lagos and Accra",
-    "“I never said ‘no’,” she added.", "The EU imposed sanctions on Iran.", "WASHINGTON (AP) — ",
-    "\n\n", " — ", "…", "U.S.", "Kenya's president", "“", "”", "‘", "’", "«", "»", ":", "\"", "'",
+    "said John Smith",
+    "“We condemn the attack,” said the Foreign Ministry.",
+    "Russia condemned Ukraine.",
+    "according to the BBC",
+    "Ms Dlamini told reporters",
+    " he said. ",
+    "Mr. O'Neill, 54, said: ",
+    "France backed Germany’s plan",
+    "the feud between Labour and the Tories",
+    "In Lagos and Accra",
+    "“I never said ‘no’,” she added.",
+    "The EU imposed sanctions on Iran.",
+    "WASHINGTON (AP) — ",
+    "\n\n",
+    " — ",
+    "…",
+    "U.S.",
+    "Kenya's president",
+    "“",
+    "”",
+    "‘",
+    "’",
+    "«",
+    "»",
+    ":",
+    '"',
+    "'",
 ]
 SAMPLES = [
-    "مرحبا بالعالم", "שלום עולם", "\u202eevil\u202c", "\u200f\u200e", "👩‍👩‍👧‍👦🇺🇦🏳️‍🌈", "e\u0301\u0301\u0301",
-    "Z̴̡̧̛̗͎͚̰̱̱͍̈́̊͆̅a̸l̷g̷o̵", "\x00\x01\x07\x1b[31m", "\u2028\u2029", "\ufeff", "\u00ad", "ﬁ", "𝒜𝒷𝒸", "İı", "ß",
-    "\t\r\n\v\f", "&amp;<b>", "\\u0000",
+    "مرحبا بالعالم",
+    "שלום עולם",
+    "\u202eevil\u202c",
+    "\u200f\u200e",
+    "👩‍👩‍👧‍👦🇺🇦🏳️‍🌈",
+    "e\u0301\u0301\u0301",
+    "Z̴̡̧̛̗͎͚̰̱̱͍̈́̊͆̅a̸l̷g̷o̵",
+    "\x00\x01\x07\x1b[31m",
+    "\u2028\u2029",
+    "\ufeff",
+    "\u00ad",
+    "ﬁ",
+    "𝒜𝒷𝒸",
+    "İı",
+    "ß",
+    "\t\r\n\v\f",
+    "&amp;<b>",
+    "\\u0000",
 ]
 LONG_PARAGRAPH = 50_000
 
@@ -74,12 +111,24 @@ def texts(draw) -> str:
     return text
 
 
-WRONG = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
-                  st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+WRONG = st.one_of(
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 OPTIONAL = ("title", "url", "source", "published_at", "language")
-TIMES = st.one_of(st.just("2024-04-24T06:05:00Z"), st.just("2024-04-24T06:05:00"), st.just("2024-04-24"),
-                  st.just("Wed, 24 Apr 2024 06:05:00 GMT"), st.just("1713938700"), st.just("yesterday"),
-                  _unicode(25))
+TIMES = st.one_of(
+    st.just("2024-04-24T06:05:00Z"),
+    st.just("2024-04-24T06:05:00"),
+    st.just("2024-04-24"),
+    st.just("Wed, 24 Apr 2024 06:05:00 GMT"),
+    st.just("1713938700"),
+    st.just("yesterday"),
+    _unicode(25),
+)
 
 
 def _nested(depth: int) -> str:
@@ -89,8 +138,11 @@ def _nested(depth: int) -> str:
 @st.composite
 def records(draw) -> tuple[bytes | None, bytes | None, str]:
     """(value, key, kind): one record as a producer could send it, and what kind of case it is."""
-    kind = draw(st.sampled_from(["article"] * 8 + ["wrong-type", "deep", "key", "surrogate", "not-json",
-                                                   "not-utf8", "empty", "not-object"]))
+    kind = draw(
+        st.sampled_from(
+            ["article"] * 8 + ["wrong-type", "deep", "key", "surrogate", "not-json", "not-utf8", "empty", "not-object"]
+        )
+    )
     article: dict = {"id": draw(st.one_of(st.text(min_size=1, max_size=20), st.just("a-1"))), "text": draw(texts())}
     for name in OPTIONAL:
         if draw(st.booleans()):
@@ -187,24 +239,32 @@ class Campaign:
     finding: str | None = None
 
     def report(self) -> str:
-        lines = [f"newswire fuzz: {self.examples} examples in {self.seconds:.0f} s "
-                 f"({self.examples / max(self.seconds, 1e-9):.0f}/s), {self.characters:,} characters of text",
-                 "  cases:    " + ", ".join(f"{k} {n}" for k, n in self.kinds.most_common()),
-                 "  outcomes: " + ", ".join(f"{k} {n}" for k, n in self.outcomes.most_common())]
+        lines = [
+            f"newswire fuzz: {self.examples} examples in {self.seconds:.0f} s "
+            f"({self.examples / max(self.seconds, 1e-9):.0f}/s), {self.characters:,} characters of text",
+            "  cases:    " + ", ".join(f"{k} {n}" for k, n in self.kinds.most_common()),
+            "  outcomes: " + ", ".join(f"{k} {n}" for k, n in self.outcomes.most_common()),
+        ]
         lines.append(f"  FOUND: {self.finding}" if self.finding else "  found: nothing (every promise held)")
         return "\n".join(lines)
 
 
-def run(examples: int, nlp, max_bytes: int, max_chars: int, seed: int | None = None,
-        progress=None) -> Campaign:
+def run(examples: int, nlp, max_bytes: int, max_chars: int, seed: int | None = None, progress=None) -> Campaign:
     """Fuzz `examples` records; stop at the first finding (shrunk by Hypothesis to a small case)."""
     from hypothesis import HealthCheck, Phase, given, settings
 
     result = Campaign()
     started = time.perf_counter()
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
-              suppress_health_check=list(HealthCheck), print_blob=False, phases=[Phase.generate, Phase.shrink])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=seed is None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+        phases=[Phase.generate, Phase.shrink],
+    )
     @given(records())
     def one(record):
         value, key, kind = record
@@ -237,11 +297,22 @@ def campaign(settings, examples: int, seed: int | None = None, report=None) -> i
     nlp = load_pipeline(settings.model, settings.blas)
     nlp.max_length = max(nlp.max_length, settings.max_text_chars + 1)  # as the worker does
     with tqdm(total=examples, unit="record", desc="fuzz", mininterval=2.0) as bar:
-        result = run(examples, nlp, settings.max_article_bytes, settings.max_text_chars, seed,
-                     progress=lambda c: bar.update(1))
+        result = run(
+            examples, nlp, settings.max_article_bytes, settings.max_text_chars, seed, progress=lambda c: bar.update(1)
+        )
     print(result.report())
     if report is not None:
-        report.write_text(json.dumps({"examples": result.examples, "seconds": round(result.seconds, 1),
-                                      "characters": result.characters, "cases": dict(result.kinds),
-                                      "outcomes": dict(result.outcomes), "finding": result.finding}, indent=2))
+        report.write_text(
+            json.dumps(
+                {
+                    "examples": result.examples,
+                    "seconds": round(result.seconds, 1),
+                    "characters": result.characters,
+                    "cases": dict(result.kinds),
+                    "outcomes": dict(result.outcomes),
+                    "finding": result.finding,
+                },
+                indent=2,
+            )
+        )
     return 1 if result.finding else 0

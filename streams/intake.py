@@ -15,7 +15,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from jsonschema.exceptions import ValidationError, best_match
@@ -65,8 +65,10 @@ class Article:
 
     def metadata_notes(self) -> tuple[tuple[str, str, str], ...]:
         """("normalised" | "dropped", field, reason) for each field not taken as sent (metrics)."""
-        return (*(("normalised", name, why) for name, why in self.normalised),
-                *(("dropped", name, why) for name, why in sorted(self.dropped.items())))
+        return (
+            *(("normalised", name, why) for name, why in self.normalised),
+            *(("dropped", name, why) for name, why in sorted(self.dropped.items())),
+        )
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -105,7 +107,7 @@ def normalise_time(value: str | int | float, naive_timezone: str = "UTC") -> tup
         raise ValueError(f"{value!r} is no time")
     milliseconds = abs(value) >= EPOCH_MILLISECONDS
     try:
-        moment = datetime.fromtimestamp(value / 1000 if milliseconds else value, tz=timezone.utc)
+        moment = datetime.fromtimestamp(value / 1000 if milliseconds else value, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"{value!r} is out of range for a Unix time") from None
     return _rfc3339(moment), "epoch_milliseconds" if milliseconds else "epoch_seconds", {}
@@ -157,8 +159,9 @@ def _without_lone_surrogates(value):
     return _SURROGATE_CHAR.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def parse_article(value: bytes | None, key: bytes | None, max_bytes: int, max_chars: int | None = None,
-                  naive_timezone: str = "UTC") -> Article:
+def parse_article(
+    value: bytes | None, key: bytes | None, max_bytes: int, max_chars: int | None = None, naive_timezone: str = "UTC"
+) -> Article:
     """Decode, validate and normalise one record; raise RejectedArticle with the reason.
 
     `max_chars` bounds title + text: the model's time and memory grow with it (spaCy's own guard is 1M).
@@ -182,7 +185,8 @@ def parse_article(value: bytes | None, key: bytes | None, max_bytes: int, max_ch
         data = json.loads(raw)
     except ValueError as exc:
         raise RejectedArticle(
-            "InvalidJSON", f"the value is not JSON ({exc}); send an object like {{\"id\": ..., \"text\": ...}}",
+            "InvalidJSON",
+            f'the value is not JSON ({exc}); send an object like {{"id": ..., "text": ...}}',
             "decode",
         ) from None
     if isinstance(data, dict) and _LONE_SURROGATE.search(raw):
@@ -227,8 +231,9 @@ def _metadata(data: object, naive_timezone: str):
         else:
             hard.append(error)
     if hard:
-        raise RejectedArticle("SchemaViolation",
-                              f"the article does not match schemas/article.schema.json: {describe(best_match(hard))}")
+        raise RejectedArticle(
+            "SchemaViolation", f"the article does not match schemas/article.schema.json: {describe(best_match(hard))}"
+        )
     dropped = {name: _drop_reason(error) for name, error in soft.items()}
     data = {k: v for k, v in data.items() if k not in dropped}
     published_at, assumed, reason = data.get("published_at"), {}, None

@@ -50,7 +50,11 @@ async def poll_consumer_lag() -> None:
     try:
         lags = await asyncio.get_running_loop().run_in_executor(_lag_thread, measure, owned) if owned else {}
     except Exception as error:  # noqa: BLE001 - a failed measurement must not stop the worker; log and retry
-        log.warning("could not measure consumer lag (%s: %s); retrying in %.0f s",
-                    type(error).__name__, error, settings.lag_poll_interval_s)
+        log.warning(
+            "could not measure consumer lag (%s: %s); retrying in %.0f s",
+            type(error).__name__,
+            error,
+            settings.lag_poll_interval_s,
+        )
         return
     metrics.CONSUMER_LAG.snapshot = lags

@@ -38,8 +38,11 @@ def country_rows(answer: Mapping[str, Any]) -> dict[str, Any]:
     for row in answer.get("countries", []):
         name, numeric = country_info(row["country"])
         rows.append({"country": row["country"], "name": name, "numeric": numeric, "mentions": row["mentions"]})
-    shown = {key: answer[key] for key in ("window", "start", "end", "total_countries", "total_mentions", "workers")
-             if key in answer}
+    shown = {
+        key: answer[key]
+        for key in ("window", "start", "end", "total_countries", "total_mentions", "workers")
+        if key in answer
+    }
     return shown | {"countries": rows}
 
 
@@ -72,26 +75,42 @@ class LiveFeed:
             return False
         when = article_time(value, record_timestamp) or now
         if kind == "quote" and isinstance(value.get("text"), str):
-            item = {"event_id": value["event_id"], "article_id": value.get("article_id"), "time": when,
-                    "text": value["text"], "speaker": value.get("speaker"), "cue": value.get("cue"),
-                    "kind": value.get("kind"), "confidence": _confidence(value.get("confidence")),
-                    "start": value.get("start") if isinstance(value.get("start"), int) else 0}
+            item = {
+                "event_id": value["event_id"],
+                "article_id": value.get("article_id"),
+                "time": when,
+                "text": value["text"],
+                "speaker": value.get("speaker"),
+                "cue": value.get("cue"),
+                "kind": value.get("kind"),
+                "confidence": _confidence(value.get("confidence")),
+                "start": value.get("start") if isinstance(value.get("start"), int) else 0,
+            }
             self.quotes.append(item)
             # Newest article first; within an article, in the order of its text.
             self.quotes.sort(key=lambda q: (-q["time"], str(q["article_id"]), q["start"]))
-            dropped = self.quotes[self.quote_limit:]
-            del self.quotes[self.quote_limit:]
+            dropped = self.quotes[self.quote_limit :]
+            del self.quotes[self.quote_limit :]
             self._seen.difference_update(q["event_id"] for q in dropped)
             if item in dropped:
                 return False
         elif kind == "stance" and all(isinstance(value.get(k), str) for k in ("actor", "target", "polarity")):
             if when < now - self.stance_seconds:
                 return False
-            self.stances.append({"event_id": value["event_id"], "article_id": value.get("article_id"),
-                                 "time": when, "actor": value["actor"], "target": value["target"],
-                                 "polarity": value["polarity"], "type": value.get("type"), "cue": value.get("cue"),
-                                 "evidence": value.get("evidence"),
-                                 "confidence": _confidence(value.get("confidence"))})
+            self.stances.append(
+                {
+                    "event_id": value["event_id"],
+                    "article_id": value.get("article_id"),
+                    "time": when,
+                    "actor": value["actor"],
+                    "target": value["target"],
+                    "polarity": value["polarity"],
+                    "type": value.get("type"),
+                    "cue": value.get("cue"),
+                    "evidence": value.get("evidence"),
+                    "confidence": _confidence(value.get("confidence")),
+                }
+            )
         else:
             return False
         self._seen.add(value["event_id"])
@@ -113,8 +132,9 @@ def stance_pairs(stances: list[dict[str, Any]]) -> list[dict[str, Any]]:
     pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
     for stance in sorted(stances, key=lambda s: s["time"]):
         key = (stance["actor"], stance["polarity"], stance["target"])
-        row = pairs.setdefault(key, {"actor": key[0], "polarity": key[1], "target": key[2], "count": 0,
-                                     "confidence": 0.0, "types": []})
+        row = pairs.setdefault(
+            key, {"actor": key[0], "polarity": key[1], "target": key[2], "count": 0, "confidence": 0.0, "types": []}
+        )
         row["count"] += 1
         row["confidence"] = max(row["confidence"], stance["confidence"])
         if stance["type"] and stance["type"] not in row["types"]:
@@ -123,18 +143,23 @@ def stance_pairs(stances: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(pairs.values(), key=lambda r: (-r["count"], -r["confidence"], r["actor"], r["target"]))
 
 
-def page_state(countries: Mapping[str, Mapping[str, Any] | None], feed: LiveFeed, now: float,
-               notice: str | None = None) -> dict[str, Any]:
+def page_state(
+    countries: Mapping[str, Mapping[str, Any] | None], feed: LiveFeed, now: float, notice: str | None = None
+) -> dict[str, Any]:
     """Everything the page shows, as one JSON-ready object.
 
     `countries` maps each of PAGE_WINDOWS to its `/countries` answer (None: not available yet).
     """
     return {
-        "windows": [{"window": name, "label": label,
-                     **(country_rows(countries[name]) if countries.get(name) else {"countries": []})}
-                    for name, label in PAGE_WINDOWS.items()],
-        "quotes": [{k: v for k, v in q.items() if k != "start"} | {"time": isoformat(q["time"])}
-                   for q in feed.quotes],
+        "windows": [
+            {
+                "window": name,
+                "label": label,
+                **(country_rows(countries[name]) if countries.get(name) else {"countries": []}),
+            }
+            for name, label in PAGE_WINDOWS.items()
+        ],
+        "quotes": [{k: v for k, v in q.items() if k != "start"} | {"time": isoformat(q["time"])} for q in feed.quotes],
         "stances": stance_pairs(feed.stances),
         "stance_minutes": round(feed.stance_seconds / 60, 1),
         "notice": notice,

@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "live_static"
 #: the files served under /live/static/: only these, by their path below STATIC_DIR
-STATIC_FILES = {path.relative_to(STATIC_DIR).as_posix(): path
-                for path in sorted(STATIC_DIR.rglob("*")) if path.is_file() and path.name != "index.html"}
+STATIC_FILES = {
+    path.relative_to(STATIC_DIR).as_posix(): path
+    for path in sorted(STATIC_DIR.rglob("*"))
+    if path.is_file() and path.name != "index.html"
+}
 KEEPALIVE_S = 15.0
 
 feed = LiveFeed(quote_limit=settings.live_quotes, stance_seconds=settings.live_stance_minutes * 60)
@@ -56,10 +59,10 @@ class FeedReader:
         self.consumer = None
 
     def _open(self) -> bool:
-        reader = clients.consumer(settings, enable_auto_commit=False, isolation_level="read_committed",
-                                  group_id=None)
-        partitions = [TopicPartition(topic, p) for topic in self.kinds
-                      for p in sorted(reader.partitions_for_topic(topic) or [])]
+        reader = clients.consumer(settings, enable_auto_commit=False, isolation_level="read_committed", group_id=None)
+        partitions = [
+            TopicPartition(topic, p) for topic in self.kinds for p in sorted(reader.partitions_for_topic(topic) or [])
+        ]
         if {tp.topic for tp in partitions} != set(self.kinds):
             reader.close()
             return False  # the worker has not created its output topics yet
@@ -67,8 +70,9 @@ class FeedReader:
         ends, starts = reader.end_offsets(partitions), reader.beginning_offsets(partitions)
         since_ms = int((time.time() - settings.live_stance_minutes * 60) * 1000)
         stances = [tp for tp in partitions if self.kinds[tp.topic] == "stance"]
-        with clients.deadline(settings, f"the offsets of the last {settings.live_stance_minutes:g} minutes of "
-                                        f"{settings.topic_stances}"):
+        with clients.deadline(
+            settings, f"the offsets of the last {settings.live_stance_minutes:g} minutes of {settings.topic_stances}"
+        ):
             found = reader.offsets_for_times({tp: since_ms for tp in stances})
         for tp in partitions:
             if self.kinds[tp.topic] == "stance":
@@ -84,9 +88,15 @@ class FeedReader:
             time.sleep(1)
             return []
         batches = self.consumer.poll(timeout_ms=500, max_records=500)
-        return [(self.kinds[record.topic], decode_record(record)["value"],
-                 record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else None)
-                for records in batches.values() for record in records]
+        return [
+            (
+                self.kinds[record.topic],
+                decode_record(record)["value"],
+                record.timestamp / 1000 if record.timestamp and record.timestamp > 0 else None,
+            )
+            for records in batches.values()
+            for record in records
+        ]
 
     def close(self) -> None:
         if self.consumer is not None:
@@ -106,8 +116,13 @@ async def read_live_feed() -> None:
                 for kind, value, timestamp in await loop.run_in_executor(io, reader.poll):
                     feed.add(kind, value, timestamp, time.time())
             except Exception as error:  # noqa: BLE001 - the page must not stop the worker: log, reopen, retry
-                log.warning("live page: could not read %s and %s (%s: %s); retrying in 5 s", settings.topic_quotes,
-                            settings.topic_stances, type(error).__name__, error)
+                log.warning(
+                    "live page: could not read %s and %s (%s: %s); retrying in 5 s",
+                    settings.topic_quotes,
+                    settings.topic_stances,
+                    type(error).__name__,
+                    error,
+                )
                 await loop.run_in_executor(io, reader.close)
                 await asyncio.sleep(5)
     finally:
@@ -135,8 +150,10 @@ class PageState:
         async with self._lock:
             now = time.time()
             if self.data is None or time.monotonic() - self.built >= settings.live_interval_s:
-                answers = await asyncio.gather(*(countries_answer(window, now, settings.live_countries)
-                                                 for window in PAGE_WINDOWS), return_exceptions=True)
+                answers = await asyncio.gather(
+                    *(countries_answer(window, now, settings.live_countries) for window in PAGE_WINDOWS),
+                    return_exceptions=True,
+                )
                 notice = None
                 for window, answer in zip(PAGE_WINDOWS, answers, strict=True):
                     if isinstance(answer, Unavailable):
@@ -173,9 +190,13 @@ class LiveState(web.View):
 @app.page("/live/events")
 class LiveEvents(web.View):
     async def get(self, request: web.Request):
-        response = aiohttp_web.StreamResponse(headers={
-            "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no"})  # a proxy in front must not buffer the stream
+        response = aiohttp_web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            }
+        )  # a proxy in front must not buffer the stream
         await response.prepare(request)
         sent, last_write = None, time.monotonic()
         try:

@@ -76,8 +76,21 @@ STANCES = Counter(
 )
 #: The stance types of streams/nlp/stances/lexicon.py TYPES (not imported: that pulls in spaCy; a test keeps
 #: them equal). A type outside it would be counted as `other`, so the label stays bounded.
-STANCE_TYPES = ("recognize", "cooperate", "praise", "express_support", "material_cooperation", "provide_aid",
-                "criticize_or_accuse", "appeal_or_demand", "reject", "sue", "threaten", "sanction", "use_force")
+STANCE_TYPES = (
+    "recognize",
+    "cooperate",
+    "praise",
+    "express_support",
+    "material_cooperation",
+    "provide_aid",
+    "criticize_or_accuse",
+    "appeal_or_demand",
+    "reject",
+    "sue",
+    "threaten",
+    "sanction",
+    "use_force",
+)
 STANCE_TYPE_COUNT = Counter(
     "newswire_stance_types_extracted_total",
     "Stances extracted, by type (the CAMEO-based taxonomy; each type has one polarity).",

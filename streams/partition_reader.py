@@ -62,9 +62,14 @@ class PartitionReader:
 
     def _ensure_records(self) -> None:
         if self._records is None:
-            self._records = clients.consumer(self.settings, enable_auto_commit=False, auto_offset_reset="earliest",
-                                             isolation_level="read_committed",
-                                             max_partition_fetch_bytes=self.room, fetch_max_bytes=self.room)
+            self._records = clients.consumer(
+                self.settings,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                isolation_level="read_committed",
+                max_partition_fetch_bytes=self.room,
+                fetch_max_bytes=self.room,
+            )
 
     def _read_range(self, tp, start: int, end: int) -> list:
         self._ensure_records()
@@ -76,9 +81,19 @@ class PartitionReader:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within 60 s")
             for records in reader.poll(timeout_ms=200, max_records=500).values():
-                found.extend(SimpleNamespace(topic=tp.topic, partition=tp.partition, tp=tp, offset=r.offset,
-                                             key=r.key, value=r.value, timestamp=r.timestamp / 1000)
-                             for r in records if start <= r.offset < end)
+                found.extend(
+                    SimpleNamespace(
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        tp=tp,
+                        offset=r.offset,
+                        key=r.key,
+                        value=r.value,
+                        timestamp=r.timestamp / 1000,
+                    )
+                    for r in records
+                    if start <= r.offset < end
+                )
         return found
 
     async def bounds(self, tp) -> tuple[int, int]:
@@ -138,8 +153,14 @@ class CatchUp:
             if record.offset < offset:
                 missed.append(record)
         if missed:
-            log.warning("%s[%d]: offset %d came before %d: %d skipped records read back from Kafka", tp.topic,
-                        tp.partition, offset, window.expected, len(missed))
+            log.warning(
+                "%s[%d]: offset %d came before %d: %d skipped records read back from Kafka",
+                tp.topic,
+                tp.partition,
+                offset,
+                window.expected,
+                len(missed),
+            )
         if offset > window.expected:
             await self.mark_done(tp, window.expected, offset)  # markers, aborted records, and `missed`
         window.expected = offset + 1

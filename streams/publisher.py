@@ -29,14 +29,14 @@ def _from_json(path: Path) -> dict:
     except ValueError as error:
         raise InputError(f"{path}: not JSON ({error})") from None
     if not isinstance(record, dict):
-        raise InputError(f"{path}: must be a JSON object with a \"text\" string")
+        raise InputError(f'{path}: must be a JSON object with a "text" string')
     return record
 
 
 def _from_jsonl(path: Path) -> Iterator[dict]:
     for number, record in read_jsonl(path, InputError):
         if not isinstance(record.get("text"), str):
-            raise InputError(f"{path}:{number}: each line must be an object with a \"text\" string")
+            raise InputError(f'{path}:{number}: each line must be an object with a "text" string')
         yield record
 
 
@@ -66,8 +66,9 @@ def read_articles(paths: Iterable[str]) -> Iterator[dict]:
                 yield record
 
 
-def publish(producer, topic: str, articles: Iterable[dict], total: int | None = None,
-            progress: bool | None = None) -> tuple[int, int]:
+def publish(
+    producer, topic: str, articles: Iterable[dict], total: int | None = None, progress: bool | None = None
+) -> tuple[int, int]:
     """Send articles keyed by id; return (sent, acknowledged by the broker)."""
     show = sys.stderr.isatty() if progress is None else progress
     futures = []

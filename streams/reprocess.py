@@ -66,8 +66,9 @@ def parse_moment(text: str, now: float | None = None) -> float:
         return (time.time() if now is None else now) - float(relative[1]) * UNITS[relative[2]]
     moment = parse_time(text)
     if moment is None:
-        raise ReprocessError(f"{text!r} is neither an ISO 8601 time (2024-05-01, 2024-05-01T12:00:00Z) nor a "
-                             "relative one (7d, 24h, 30m)")
+        raise ReprocessError(
+            f"{text!r} is neither an ISO 8601 time (2024-05-01, 2024-05-01T12:00:00Z) nor a relative one (7d, 24h, 30m)"
+        )
     return moment
 
 
@@ -80,14 +81,20 @@ def code_version() -> str:
 def versioned(settings: Settings, version: str, **extra) -> Settings:
     """The settings of version `version`'s pipeline: its app id and output topics, the same input."""
     if not VERSION_LABEL.match(version):
-        raise ReprocessError(f"extractor version {version!r} cannot name topics: use letters, digits, '.', '_' "
-                             "and '-' (at most 64)")
-    return settings.model_copy(update={
-        "app_id": f"{settings.app_id}-{version}", "extractor_version": version,
-        **{name: f"{getattr(settings, name)}.{version}" for name in
-           ("topic_entities", "topic_quotes", "topic_stances", "topic_country_mentions", "topic_dlq")},
-        **extra,
-    })
+        raise ReprocessError(
+            f"extractor version {version!r} cannot name topics: use letters, digits, '.', '_' and '-' (at most 64)"
+        )
+    return settings.model_copy(
+        update={
+            "app_id": f"{settings.app_id}-{version}",
+            "extractor_version": version,
+            **{
+                name: f"{getattr(settings, name)}.{version}"
+                for name in ("topic_entities", "topic_quotes", "topic_stances", "topic_country_mentions", "topic_dlq")
+            },
+            **extra,
+        }
+    )
 
 
 def cutover_env(run: Settings) -> dict[str, str]:
@@ -104,9 +111,11 @@ def _kafka(what: str) -> Iterator[None]:
     try:
         yield
     except KafkaError as error:
-        raise ReprocessError(f"Kafka did not answer while {what} ({type(error).__name__}: {error}); check that the "
-                             "brokers at NEWSWIRE_BOOTSTRAP_SERVERS are up, then run the same command again (it "
-                             "resumes)") from None
+        raise ReprocessError(
+            f"Kafka did not answer while {what} ({type(error).__name__}: {error}); check that the "
+            "brokers at NEWSWIRE_BOOTSTRAP_SERVERS are up, then run the same command again (it "
+            "resumes)"
+        ) from None
 
 
 def _partitions(reader, topic: str) -> list[TopicPartition]:
@@ -243,9 +252,12 @@ class Progress:
         self.report(done)
         behind = [p for p, stop in self.plan.stops.items() if self.position[p] < stop]
         # Close to the stop with nothing more committed: only markers may be left (a cheap read, then).
-        return all(stop - self.position[p] <= 20 and not _records_between(
-            reader, TopicPartition(self.run.topic_articles, p), self.position[p], stop)
-            for p, stop in self.plan.stops.items() if p in behind) and self._counted(offsets, reader)
+        return all(
+            stop - self.position[p] <= 20
+            and not _records_between(reader, TopicPartition(self.run.topic_articles, p), self.position[p], stop)
+            for p, stop in self.plan.stops.items()
+            if p in behind
+        ) and self._counted(offsets, reader)
 
     def report(self, done: int) -> None:
         """Export `done` of the plan's records as committed, on the run's /metrics (for the dashboard)."""
@@ -272,8 +284,9 @@ def _records_between(reader, tp: TopicPartition, start: int, end: int) -> bool:
     deadline = time.monotonic() + KAFKA_TIMEOUT_MS / 1000
     while reader.position(tp) < end:
         if time.monotonic() > deadline:
-            raise ReprocessError(f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within "
-                                 f"{KAFKA_TIMEOUT_MS // 1000} s")
+            raise ReprocessError(
+                f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within {KAFKA_TIMEOUT_MS // 1000} s"
+            )
         for records in reader.poll(timeout_ms=200, max_records=50).values():
             if any(start <= record.offset < end for record in records):
                 return True
@@ -281,12 +294,22 @@ def _records_between(reader, tp: TopicPartition, start: int, end: int) -> bool:
 
 
 def _when(seconds: float | None) -> str:
-    return "the earliest retained record" if seconds is None else \
-        datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        "the earliest retained record"
+        if seconds is None
+        else datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
 
 
-def reprocess(settings: Settings, since: str, until: str | None = None, version: str | None = None,
-              allow_live_version: bool = False, web_port: int | None = None, loglevel: str = "warn") -> int:
+def reprocess(
+    settings: Settings,
+    since: str,
+    until: str | None = None,
+    version: str | None = None,
+    allow_live_version: bool = False,
+    web_port: int | None = None,
+    loglevel: str = "warn",
+) -> int:
     """Run the reprocess in this process; returns the exit status (0: caught up)."""
     now = time.time()
     since_s = None if since.strip().lower() in ("all", "beginning", "earliest") else parse_moment(since, now)
@@ -300,35 +323,56 @@ def reprocess(settings: Settings, since: str, until: str | None = None, version:
             f"the live pipeline ({settings.app_id}, {settings.topic_country_mentions}) already holds extractor "
             f"version {target}: reprocessing would compute the same events again. Install the improved package "
             "(a new EXTRACTOR_VERSION) first, or pass --extractor-version LABEL; --allow-live-version to "
-            "reprocess into it anyway")
+            "reprocess into it anyway"
+        )
     from streams.broker import free_port
 
     # The run's tables are rebuilt from their changelogs at each start: no local store is left behind.
-    run = versioned(settings, target, web_port=web_port or free_port(), store="memory://",
-                    data_dir=settings.data_dir / f"reprocess-{target}")
+    run = versioned(
+        settings,
+        target,
+        web_port=web_port or free_port(),
+        store="memory://",
+        data_dir=settings.data_dir / f"reprocess-{target}",
+    )
     clients.ensure_topics(run)
     the_plan = plan(run, since_s, until_s)
     env = " ".join(f"{k}={v}" for k, v in cutover_env(run).items())
-    where = "resuming the reprocess begun earlier at its committed offsets" if the_plan.resumed else \
-        f"from {_when(since_s)}"
-    print(f"newswire reprocess: {run.topic_articles} into extractor version {target} (app id {run.app_id}), "
-          f"{where}, up to {_when(until_s) if until_s else 'the end offsets at start'}: {the_plan.total} records",
-          file=sys.stderr)
+    where = (
+        "resuming the reprocess begun earlier at its committed offsets"
+        if the_plan.resumed
+        else f"from {_when(since_s)}"
+    )
+    print(
+        f"newswire reprocess: {run.topic_articles} into extractor version {target} (app id {run.app_id}), "
+        f"{where}, up to {_when(until_s) if until_s else 'the end offsets at start'}: {the_plan.total} records",
+        file=sys.stderr,
+    )
     if the_plan.total == 0:
-        print(f"newswire reprocess: nothing to do, version {target} is caught up. Cut over: {env} "
-              "newswire worker", file=sys.stderr)
+        print(
+            f"newswire reprocess: nothing to do, version {target} is caught up. Cut over: {env} newswire worker",
+            file=sys.stderr,
+        )
         return 0
 
     # On a terminal a live bar; in a log, a line every 30 s.
-    bar = tqdm(total=the_plan.total, unit="article", desc=f"reprocess {target}", file=sys.stderr,
-               mininterval=1 if sys.stderr.isatty() else 30)
+    bar = tqdm(
+        total=the_plan.total,
+        unit="article",
+        desc=f"reprocess {target}",
+        file=sys.stderr,
+        mininterval=1 if sys.stderr.isatty() else 30,
+    )
     started = time.monotonic()
     metrics.reprocess_started(target, the_plan.total, time.time())  # served by the run's worker on /metrics
     tracker = Progress(run, the_plan, bar, on_done=lambda: os.kill(os.getpid(), signal.SIGTERM))
     log_path = settings.data_dir / "logs" / f"reprocess-{target}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"newswire reprocess: worker log {log_path}; version {target}'s tables are served at "
-          f"http://{run.web_host}:{run.web_port}/countries while it runs", file=sys.stderr)
+    print(
+        f"newswire reprocess: worker log {log_path}; version {target}'s tables are served at "
+        f"http://{run.web_host}:{run.web_port}/countries while it runs",
+        file=sys.stderr,
+    )
     run.data_dir.mkdir(parents=True, exist_ok=True)
     tracker.start()
     try:
@@ -340,13 +384,19 @@ def reprocess(settings: Settings, since: str, until: str | None = None, version:
     if tracker.error is not None:
         raise ReprocessError(f"the reprocess stopped: {tracker.error}; run the same command again (it resumes)")
     if not tracker.done.is_set():
-        print(f"newswire reprocess: stopped before catching up (worker exit status {status}); run the same "
-              f"command again to resume; see {log_path}", file=sys.stderr)
+        print(
+            f"newswire reprocess: stopped before catching up (worker exit status {status}); run the same "
+            f"command again to resume; see {log_path}",
+            file=sys.stderr,
+        )
         return status or 1
     elapsed = time.monotonic() - started
-    print(f"newswire reprocess: caught up: {the_plan.total} records in {elapsed:.1f} s into version {target}. "
-          f"Its tables: newswire countries --version {target}. Cut over (with the new package installed, "
-          f"the live workers resume where this run stopped): {env} newswire worker", file=sys.stderr)
+    print(
+        f"newswire reprocess: caught up: {the_plan.total} records in {elapsed:.1f} s into version {target}. "
+        f"Its tables: newswire countries --version {target}. Cut over (with the new package installed, "
+        f"the live workers resume where this run stopped): {env} newswire worker",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -371,6 +421,7 @@ def _run_worker(run: Settings, stops: dict[int, int], loglevel: str, log_path) -
 
 # --- a version's tables, read from their changelogs ------------------------------------------------------
 
+
 def _changelog(run: Settings, table: str) -> str:
     return f"{run.app_id}-country-mentions-{table}-changelog"
 
@@ -387,10 +438,12 @@ def read_tables(run: Settings) -> dict[str, dict]:
     try:
         with _kafka(f"reading the tables of {run.app_id}"):
             if topics["all"] not in reader.topics():
-                raise ReprocessError(f"no country tables of extractor version {run.extractor_version} (no topic "
-                                     f"{topics['all']}); build them with `newswire reprocess --since ... "
-                                     f"--extractor-version {run.extractor_version}`, or leave out --version for "
-                                     "the live tables")
+                raise ReprocessError(
+                    f"no country tables of extractor version {run.extractor_version} (no topic "
+                    f"{topics['all']}); build them with `newswire reprocess --since ... "
+                    f"--extractor-version {run.extractor_version}`, or leave out --version for "
+                    "the live tables"
+                )
             parts = [tp for topic in topics.values() for tp in _partitions(reader, topic)]
             ends = reader.end_offsets(parts, timeout_ms=KAFKA_TIMEOUT_MS)
             reader.assign(parts)
@@ -400,8 +453,9 @@ def read_tables(run: Settings) -> dict[str, dict]:
             deadline = time.monotonic() + KAFKA_TIMEOUT_MS / 1000
             while any(reader.position(tp) < ends[tp] for tp in parts):
                 if time.monotonic() > deadline:
-                    raise ReprocessError(f"could not read the changelogs of {run.app_id} within "
-                                         f"{KAFKA_TIMEOUT_MS // 1000} s; retry")
+                    raise ReprocessError(
+                        f"could not read the changelogs of {run.app_id} within {KAFKA_TIMEOUT_MS // 1000} s; retry"
+                    )
                 for tp, records in reader.poll(timeout_ms=500, max_records=5000).items():
                     for record in records:
                         latest[name_of[tp.topic]][record.key] = record.value
@@ -421,8 +475,9 @@ def read_tables(run: Settings) -> dict[str, dict]:
     return tables
 
 
-def query_tables(settings: Settings, version: str, country: str | None, window: str, at: str | None,
-                 limit: int) -> dict:
+def query_tables(
+    settings: Settings, version: str, country: str | None, window: str, at: str | None, limit: int
+) -> dict:
     """`newswire countries --version`: the answer a worker's /countries (or /countries/{ISO}) gives, computed
     from version `version`'s changelogs."""
     run = versioned(settings, version)
@@ -431,10 +486,14 @@ def query_tables(settings: Settings, version: str, country: str | None, window: 
     if country:
         code = normalise_country(country)
         retained = {"1h": settings.hourly_retention_hours * 3600, "1d": settings.daily_retention_days * 86400}
-        windows = {name: [{"start": isoformat(start), "end": isoformat(start + WINDOWS[name]), "mentions": n}
-                          for (iso, start), n in sorted(tables[name].items())
-                          if iso == code and start + WINDOWS[name] > time.time() - retained[name]]
-                   for name in WINDOWS}
+        windows = {
+            name: [
+                {"start": isoformat(start), "end": isoformat(start + WINDOWS[name]), "mentions": n}
+                for (iso, start), n in sorted(tables[name].items())
+                if iso == code and start + WINDOWS[name] > time.time() - retained[name]
+            ]
+            for name in WINDOWS
+        }
         return {"country": code, "mentions": tables["all"].get(code, 0), "windows": windows} | source
     answer: dict = {"window": window}
     if window == "all":
@@ -446,5 +505,12 @@ def query_tables(settings: Settings, version: str, country: str | None, window: 
         start, end = window_bounds(WINDOWS[window], moment)
         counts = {iso: n for (iso, begins), n in tables[window].items() if begins == start}
         answer |= {"start": isoformat(start), "end": isoformat(end)}
-    return answer | {"countries": top_countries(counts, limit), "total_countries": len(counts),
-                     "total_mentions": sum(counts.values())} | source
+    return (
+        answer
+        | {
+            "countries": top_countries(counts, limit),
+            "total_countries": len(counts),
+            "total_mentions": sum(counts.values()),
+        }
+        | source
+    )

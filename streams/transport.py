@@ -13,7 +13,8 @@ Three changes to faust-streaming's aiokafka consumer, all small:
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as driver

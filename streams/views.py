@@ -112,8 +112,10 @@ async def _peer_counts(url: URL, query: dict[str, Any]) -> dict[str, int]:
                 raise QueryError(f"worker {url} answered {response.status}: {body.get('error', body)}")
             return body["counts"]
     except (TimeoutError, OSError, aiohttp.ClientError) as error:
-        raise QueryError(f"worker {url} did not answer ({error or type(error).__name__}); retry, "
-                         "or check that NEWSWIRE_WEB_URL is reachable from the other workers") from None
+        raise QueryError(
+            f"worker {url} did not answer ({error or type(error).__name__}); retry, "
+            "or check that NEWSWIRE_WEB_URL is reachable from the other workers"
+        ) from None
 
 
 class Unavailable(NewswireError, RuntimeError):
@@ -134,8 +136,11 @@ async def countries_answer(window: str, at: float, limit: int) -> dict[str, Any]
     """The `/countries` answer over every worker's countries (asks the peers), or Unavailable."""
     local = _local_counts(window, at)
     # Every worker that owns partitions of the table, by the URL it registered with the group.
-    peers = [URL(host) for host, topics in app.router.table_metadata(country_totals.name).items()
-             if any(topics.values()) and not _same_worker(host)]
+    peers = [
+        URL(host)
+        for host, topics in app.router.table_metadata(country_totals.name).items()
+        if any(topics.values()) and not _same_worker(host)
+    ]
     query = {"window": window, "at": at}
     try:
         parts = [local, *await asyncio.gather(*(_peer_counts(peer, query) for peer in peers))]
@@ -185,9 +190,12 @@ class Country(web.View):
             pass
         except (TimeoutError, OSError, aiohttp.ClientError) as error:
             owner = app.router.key_store(country_totals.name, country)
-            return self.error(503, f"the worker that owns {country} ({owner}) did not answer ({error}); retry, or "
-                              "check that NEWSWIRE_WEB_URL is reachable from the other workers",
-                              headers={"Retry-After": "2"})
+            return self.error(
+                503,
+                f"the worker that owns {country} ({owner}) did not answer ({error}); retry, or "
+                "check that NEWSWIRE_WEB_URL is reachable from the other workers",
+                headers={"Retry-After": "2"},
+            )
         now = time.time()
         windows: dict[str, list[dict[str, Any]]] = {}
         for name, windowed in _windowed.items():
@@ -198,8 +206,8 @@ class Country(web.View):
                 count = mentions(value)
                 key_country, (start, end) = key
                 if key_country == country and count and not table.window.stale(end, now):
-                    rows.append({"start": isoformat(start), "end": isoformat(start + WINDOWS[name]),
-                                 "mentions": count})
+                    rows.append({"start": isoformat(start), "end": isoformat(start + WINDOWS[name]), "mentions": count})
             windows[name] = sorted(rows, key=lambda row: row["start"])
-        return self.json({"country": country, "mentions": mentions(country_totals.get(country.encode("ascii"))),
-                          "windows": windows})
+        return self.json(
+            {"country": country, "mentions": mentions(country_totals.get(country.encode("ascii"))), "windows": windows}
+        )

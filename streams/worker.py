@@ -39,7 +39,10 @@ class WorkerProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", "worker"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.wait_ready(timeout)
 
@@ -48,8 +51,9 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
-                raise WorkerError(f"the worker exited with code {self.process.returncode}",
-                                  f"see {self.log_path}:\n{self.log_tail()}")
+                raise WorkerError(
+                    f"the worker exited with code {self.process.returncode}", f"see {self.log_path}:\n{self.log_tail()}"
+                )
             if self._model_loaded():
                 return
             time.sleep(0.5)

@@ -13,11 +13,15 @@ from tests.support import SEED, free_port
 
 
 def pytest_collection_modifyitems(config, items):
-    unmarked = [item.nodeid for item in items
-                if "kafka" in getattr(item, "fixturenames", ()) and item.get_closest_marker("kafka") is None]
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "kafka" in getattr(item, "fixturenames", ()) and item.get_closest_marker("kafka") is None
+    ]
     if unmarked:
-        raise pytest.UsageError("these tests start the session's broker but are not marked "
-                                f"@pytest.mark.kafka: {', '.join(unmarked)}")
+        raise pytest.UsageError(
+            f"these tests start the session's broker but are not marked @pytest.mark.kafka: {', '.join(unmarked)}"
+        )
 
 
 @pytest.fixture(scope="session")

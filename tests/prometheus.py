@@ -29,8 +29,10 @@ REPROCESS_JOB = "newswire-reprocess"
 def binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise RuntimeError(f"{name} is not installed: run `make test` (it installs Debian's prometheus package) "
-                           "or `apt-get install --no-install-recommends prometheus`")
+        raise RuntimeError(
+            f"{name} is not installed: run `make test` (it installs Debian's prometheus package) "
+            "or `apt-get install --no-install-recommends prometheus`"
+        )
     return path
 
 
@@ -64,10 +66,16 @@ class PrometheusServer:
     def start(self, timeout: float = 30) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [binary("prometheus"), f"--config.file={self.config_path}",
-                 f"--storage.tsdb.path={self.workdir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}",
-                 "--storage.tsdb.retention.time=1h"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    binary("prometheus"),
+                    f"--config.file={self.config_path}",
+                    f"--storage.tsdb.path={self.workdir / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--storage.tsdb.retention.time=1h",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -124,8 +132,12 @@ class PrometheusServer:
 
 def fill(expr: str, rate_interval: str = "1m", time_range: str = "1h") -> str:
     """A dashboard query with Grafana's variables filled in."""
-    return (expr.replace("$__rate_interval", rate_interval).replace("$__range", time_range)
-            .replace("$reprocess_job", REPROCESS_JOB).replace("$job", JOB))
+    return (
+        expr.replace("$__rate_interval", rate_interval)
+        .replace("$__range", time_range)
+        .replace("$reprocess_job", REPROCESS_JOB)
+        .replace("$job", JOB)
+    )
 
 
 def dashboard_queries(rate_interval: str = "1m", time_range: str = "1h") -> list[tuple[str, str]]:

@@ -55,23 +55,37 @@ class MemoryTransactions:
         pass
 
     def sent(self, topic: str) -> list[dict]:
-        return [{"key": r.key, "value": json.loads(r.value) if topic != agents.dead_letter_topic.get_topic_name()
-                 else r.value, "headers": dict(r.headers or [])} for r in self.committed if r.topic == topic]
+        return [
+            {
+                "key": r.key,
+                "value": json.loads(r.value) if topic != agents.dead_letter_topic.get_topic_name() else r.value,
+                "headers": dict(r.headers or []),
+            }
+            for r in self.committed
+            if r.topic == topic
+        ]
 
 
 def test_the_stand_in_has_what_the_agent_needs_of_the_real_transactions():
     real = ArticleTransactions(Settings(), "newswire")  # opens nothing until used
     assert isinstance(real, Transactions) and isinstance(MemoryTransactions(), Transactions)
-    methods = {name: value for name, value in vars(Transactions).items()
-               if inspect.isfunction(value) and not name.startswith("_")}
+    methods = {
+        name: value
+        for name, value in vars(Transactions).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    }
     assert {"state", "commit", "read_range", "release", "close"} <= set(methods)
     for name, wanted in methods.items():
         for implementation in (ArticleTransactions, MemoryTransactions):
             method = getattr(implementation, name)
-            assert list(inspect.signature(method).parameters) == list(inspect.signature(wanted).parameters), \
-                (implementation.__name__, name)
-            assert inspect.iscoroutinefunction(method) == inspect.iscoroutinefunction(wanted), \
-                (implementation.__name__, name)
+            assert list(inspect.signature(method).parameters) == list(inspect.signature(wanted).parameters), (
+                implementation.__name__,
+                name,
+            )
+            assert inspect.iscoroutinefunction(method) == inspect.iscoroutinefunction(wanted), (
+                implementation.__name__,
+                name,
+            )
 
 
 @pytest.fixture
@@ -98,9 +112,14 @@ def _topic(kind: str) -> str:
 def test_agent_emits_valid_events_and_dead_letters_bad_input(transactions, seed_text):
     seed = json.dumps({"id": "seed", "text": seed_text}).encode()
     good = json.dumps({"id": "second", "text": "Officials in Kyiv said Ukraine would talk to Poland."}).encode()
-    asyncio.run(_run([(b"bad", b"{oops"), (b"seed", seed), (b"second", good)],
-                     until=lambda: {"seed", "second"} <= {e["value"]["article_id"]
-                                                          for e in transactions.sent(_topic("country-mention"))}))
+    asyncio.run(
+        _run(
+            [(b"bad", b"{oops"), (b"seed", seed), (b"second", good)],
+            until=lambda: (
+                {"seed", "second"} <= {e["value"]["article_id"] for e in transactions.sent(_topic("country-mention"))}
+            ),
+        )
+    )
     out = {kind: transactions.sent(_topic(kind)) for kind in agents.output_topics}
     dlq = transactions.sent(agents.dead_letter_topic.get_topic_name())
 
@@ -117,9 +136,12 @@ def test_agent_emits_valid_events_and_dead_letters_bad_input(transactions, seed_
 def test_a_republished_article_is_a_duplicate_and_emits_nothing_again(transactions):
     article = json.dumps({"id": "twice", "text": "The minister flew from Paris to Berlin."}).encode()
     last = json.dumps({"id": "last", "text": "Rain fell on Madrid."}).encode()
-    asyncio.run(_run([(b"twice", article), (b"twice", article), (b"last", last)],
-                     until=lambda: "last" in {e["value"]["article_id"]
-                                              for e in transactions.sent(_topic("country-mention"))}))
+    asyncio.run(
+        _run(
+            [(b"twice", article), (b"twice", article), (b"last", last)],
+            until=lambda: "last" in {e["value"]["article_id"] for e in transactions.sent(_topic("country-mention"))},
+        )
+    )
     ids = [e["value"]["event_id"] for kind in agents.output_topics for e in transactions.sent(_topic(kind))]
     assert len(ids) == len(set(ids))
     assert {e["key"] for e in transactions.sent(_topic("country-mention"))} == {b"FR", b"DE", b"ES"}
@@ -195,6 +217,7 @@ def test_the_table_agent_gets_back_what_faust_dropped_after_an_assignment():
     def delivered(*offsets):
         async def run():
             return [[m.offset for m in await catch_up.skipped_before(tp, o)] for o in offsets]
+
         return asyncio.run(run())
 
     # 14..19 were fetched before the rebalance and dropped; then 24 too, further on; 17 is delivered again.
@@ -219,14 +242,19 @@ def test_committed_quotes_and_stances_move_the_confidence_and_type_metrics(trans
     from streams.metrics import CONFIDENCE_BUCKETS, STANCE_TYPES
 
     names = ("newswire_quote_confidence", "newswire_stance_confidence")
-    before = {name: {le: _sample(f"{name}_bucket", le=str(le)) for le in (*CONFIDENCE_BUCKETS, "+Inf")} | {
-        "count": _sample(f"{name}_count"), "sum": _sample(f"{name}_sum")} for name in names}
+    before = {
+        name: {le: _sample(f"{name}_bucket", le=str(le)) for le in (*CONFIDENCE_BUCKETS, "+Inf")}
+        | {"count": _sample(f"{name}_count"), "sum": _sample(f"{name}_sum")}
+        for name in names
+    }
     types_before = {t: _sample("newswire_stance_types_extracted_total", type=t) for t in STANCE_TYPES}
     seed = json.dumps({"id": "seed-metrics", "text": seed_text}).encode()
     # Counted once committed (after the transaction): wait for the count, not only for the events.
     asyncio.run(_run([(b"seed-metrics", seed)], until=lambda: _sample(f"{names[0]}_count") > before[names[0]]["count"]))
-    events = {kind: [e["value"] for e in transactions.sent(_topic(kind)) if e["value"]["article_id"] == "seed-metrics"]
-              for kind in ("quote", "stance")}
+    events = {
+        kind: [e["value"] for e in transactions.sent(_topic(kind)) if e["value"]["article_id"] == "seed-metrics"]
+        for kind in ("quote", "stance")
+    }
     assert events["quote"] and events["stance"], "the seed article should give quotes and stances"
     for name, kind in zip(names, ("quote", "stance"), strict=True):
         confidences = [event["confidence"] for event in events[kind]]

@@ -26,8 +26,9 @@ def _parse(path: Path) -> tuple[int, dict]:
     """Run the AsyncAPI parser (@asyncapi/parser, under node) on `path`: its exit code and report."""
     node = shutil.which("node")
     assert node, "node is missing: `make bootstrap-test` installs it (Debian's nodejs and npm)"
-    assert (VALIDATOR.parent / "node_modules" / "@asyncapi" / "parser").is_dir(), \
+    assert (VALIDATOR.parent / "node_modules" / "@asyncapi" / "parser").is_dir(), (
         "the AsyncAPI parser is not installed: run `make bootstrap-test` (npm ci in scripts/asyncapi)"
+    )
     done = subprocess.run([node, str(VALIDATOR), str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
@@ -42,11 +43,14 @@ def test_the_parser_accepts_the_document():
     assert code == 0 and report["valid"] and not _errors(report), _errors(report)
 
 
-@pytest.mark.parametrize(("what", "file", "old", "new"), [
-    ("an unknown operation action", "asyncapi.yaml", "action: receive", "action: consume"),
-    ("a payload $ref to no file", "asyncapi.yaml", "'quote.schema.json'", "'quotes.schema.json'"),
-    ("a broken payload schema", "stance.schema.json", '"minimum": 0', '"minimum": "zero"'),
-])
+@pytest.mark.parametrize(
+    ("what", "file", "old", "new"),
+    [
+        ("an unknown operation action", "asyncapi.yaml", "action: receive", "action: consume"),
+        ("a payload $ref to no file", "asyncapi.yaml", "'quote.schema.json'", "'quotes.schema.json'"),
+        ("a broken payload schema", "stance.schema.json", '"minimum": 0', '"minimum": "zero"'),
+    ],
+)
 def test_the_parser_rejects_a_broken_copy(tmp_path, what, file, old, new):
     # A copy of the folder, broken in one place: the referenced schemas are resolved and checked too.
     copy = tmp_path / "schemas"
@@ -116,9 +120,19 @@ def test_the_cloudevents_headers_schema_matches_what_the_worker_sends(spec):
 
 # Keywords whose meaning differs between draft 2020-12 (the schemas' $schema) and draft-07 (the format the
 # document declares, the one JSON Schema format AsyncAPI 3.0 tools validate).
-NOT_IN_DRAFT_07 = {"prefixItems", "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
-                   "dependentSchemas", "$dynamicRef", "$dynamicAnchor", "$anchor", "$recursiveRef", "minContains",
-                   "maxContains"}
+NOT_IN_DRAFT_07 = {
+    "prefixItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "dependentRequired",
+    "dependentSchemas",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$anchor",
+    "$recursiveRef",
+    "minContains",
+    "maxContains",
+}
 
 
 def test_the_schemas_mean_the_same_read_as_draft_07():

@@ -20,7 +20,7 @@ from streams.nlp.attribution.candidates import (
 )
 from streams.nlp.attribution.extract import find_attributions
 from streams.nlp.attribution.model import MODEL_PATH, load_model, read_model
-from streams.nlp.attribution.train import gold_attributions, quote_spans, train_attribution, TrainingArticle
+from streams.nlp.attribution.train import TrainingArticle, gold_attributions, quote_spans, train_attribution
 from streams.nlp.attribution.train_speakers import expected_calibration_error, isotonic
 
 
@@ -33,6 +33,7 @@ def _quotes(result):
 
 
 # --- candidates -------------------------------------------------------------------------------
+
 
 def test_cue_span_takes_auxiliaries_particles_and_colon(nlp):
     doc = nlp("The minister has also said: it will pass. Critics pointed out the cost.")
@@ -47,31 +48,32 @@ def test_cue_span_takes_auxiliaries_particles_and_colon(nlp):
 def test_source_candidates_know_subjects_agents_and_according_to(nlp):
     doc = nlp("According to the mayor, the bridge will close. The plan was criticised by unions.")
     according = _token(doc, "According")
-    origins = {c.origin: doc.text[c.start:c.end] for c in source_candidates(according)}
+    origins = {c.origin: doc.text[c.start : c.end] for c in source_candidates(according)}
     assert origins["according"] == "mayor"
     criticised = _token(doc, "criticised")
-    origins = {c.origin: doc.text[c.start:c.end] for c in source_candidates(criticised)}
+    origins = {c.origin: doc.text[c.start : c.end] for c in source_candidates(criticised)}
     assert origins["agent"] == "unions"
 
 
 def test_source_span_variants_cut_appositions(nlp):
     doc = nlp("Jane Doe, a lawyer for the family, said the case was closed.")
     head = _token(doc, "Doe")
-    spans = {doc.text[v.start:v.end] for v in source_span_variants(head)}
+    spans = {doc.text[v.start : v.end] for v in source_span_variants(head)}
     assert "Jane Doe" in spans and "Jane Doe, a lawyer for the family" in spans
 
 
 def test_content_candidates_hold_the_clause_and_the_split_quote(nlp):
     doc = nlp("Smith said that the bill was dead.\n\n“It is over,” she said, “and we start again.”")
     said = _token(doc, "said")
-    texts = {doc.text[c.start:c.end] for c in content_candidates(said, set(), quote_spans(doc.text))}
+    texts = {doc.text[c.start : c.end] for c in content_candidates(said, set(), quote_spans(doc.text))}
     assert "that the bill was dead" in texts
     second = [t for t in doc if t.text == "said"][1]
-    texts = {doc.text[c.start:c.end] for c in content_candidates(second, set(), quote_spans(doc.text))}
+    texts = {doc.text[c.start : c.end] for c in content_candidates(second, set(), quote_spans(doc.text))}
     assert "“It is over,” she said, “and we start again.”" in texts  # the run a split quote makes
 
 
 # --- the shipped model ------------------------------------------------------------------------
+
 
 def test_model_file_is_small_and_says_what_it_was_trained_on():
     assert MODEL_PATH.stat().st_size <= 5_000_000
@@ -86,42 +88,51 @@ def test_model_file_is_small_and_says_what_it_was_trained_on():
 def test_attribution_of_reported_speech_has_all_three_parts(nlp):
     text = "The finance minister said on Tuesday that the budget would be balanced by 2027."
     doc = nlp(text)
-    [a] = [a for a in find_attributions(doc, quote_spans(text), load_model()) if text[a.cue[0]:a.cue[1]] == "said"]
-    assert text[a.source[0]:a.source[1]] == "The finance minister"
-    assert text[a.content[0]:a.content[1]].startswith("that the budget would be balanced")
+    [a] = [a for a in find_attributions(doc, quote_spans(text), load_model()) if text[a.cue[0] : a.cue[1]] == "said"]
+    assert text[a.source[0] : a.source[1]] == "The finance minister"
+    assert text[a.content[0] : a.content[1]].startswith("that the budget would be balanced")
     assert 0 < a.cue_confidence <= 1 and 0 < a.source_confidence <= 1
 
 
 # --- speakers, with their evidence ----------------------------------------------------------
 
+
 def test_every_quote_says_why_and_how_sure(nlp):
-    text = ("Maria Lopez, the head of the port authority, spoke to reporters on Monday.\n\n"
-            "“We will reopen the harbour within a week,” Lopez said.")
+    text = (
+        "Maria Lopez, the head of the port authority, spoke to reporters on Monday.\n\n"
+        "“We will reopen the harbour within a week,” Lopez said."
+    )
     [q] = _quotes(analyze_article(text, nlp))
     assert q["speaker"] == "Maria Lopez"
-    assert text[q["cue_start"]:q["cue_end"]] == "said"
-    assert text[q["speaker_start"]:q["speaker_end"]] == "Lopez"
+    assert text[q["cue_start"] : q["cue_end"]] == "said"
+    assert text[q["speaker_start"] : q["speaker_end"]] == "Lopez"
     assert 0.5 < q["confidence"] <= 1
 
 
 def test_an_acronym_introduced_with_its_name_speaks_under_the_full_name(nlp):
-    text = ("The Competition and Markets Authority (CMA) opened an inquiry into the merger on Monday.\n\n"
-            "“Consumers could pay more,” the CMA said in a statement.")
+    text = (
+        "The Competition and Markets Authority (CMA) opened an inquiry into the merger on Monday.\n\n"
+        "“Consumers could pay more,” the CMA said in a statement."
+    )
     [q] = _quotes(analyze_article(text, nlp))
     assert q["speaker"] == "Competition and Markets Authority"
 
 
 def test_a_quote_going_on_after_its_attribution_keeps_the_speaker(nlp):
-    text = ("“We did not expect this,” said Tom Baker, the club's coach. “The players gave everything.”\n\n"
-            "“Next week will be different,” he added.")
+    text = (
+        "“We did not expect this,” said Tom Baker, the club's coach. “The players gave everything.”\n\n"
+        "“Next week will be different,” he added."
+    )
     quotes = _quotes(analyze_article(text, nlp))
     assert [q["speaker"] for q in quotes] == ["Tom Baker"] * 3
 
 
 def test_the_person_named_beside_a_role_is_a_person_whatever_the_ner_says(nlp):
-    text = ("“The wait is four to eight months,” the company’s CEO, Abdulaziz Jaafar, told reporters. "
-            "Jaafar is also pushing universities to offer space courses. "
-            "“You need people with higher degrees,” he said.")
+    text = (
+        "“The wait is four to eight months,” the company’s CEO, Abdulaziz Jaafar, told reporters. "
+        "Jaafar is also pushing universities to offer space courses. "
+        "“You need people with higher degrees,” he said."
+    )
     quotes = _quotes(analyze_article(text, nlp))
     assert [q["speaker"] for q in quotes] == ["Abdulaziz Jaafar", "Abdulaziz Jaafar"]
 
@@ -134,14 +145,16 @@ def test_a_claim_quoted_is_its_authors_not_the_dismissers(nlp):
 
 def test_reported_speech_needs_a_named_speaker(nlp):
     named = analyze_article("Health Minister Jane Park said the new hospital would open in March.", nlp)
-    unnamed = analyze_article("The health minister said the new hospital would open in March. "
-                              "Some people say it will never open.", nlp)
+    unnamed = analyze_article(
+        "The health minister said the new hospital would open in March. Some people say it will never open.", nlp
+    )
     assert [q["kind"] for q in named["quotes"]] == ["indirect"] and named["quotes"][0]["speaker"]
     assert 0 < named["quotes"][0]["confidence"] <= 1
     assert [q for q in unnamed["quotes"] if q["kind"] == "indirect"] == []
 
 
 # --- calibration and training ---------------------------------------------------------------
+
 
 def test_expected_calibration_error():
     assert expected_calibration_error([(0.9, True)] * 9 + [(0.9, False)]) == pytest.approx(0.0)
@@ -171,9 +184,13 @@ def _record(text: str) -> dict:
     for cue in ("said", "told", "According to"):
         at = text.find(cue)
         while at >= 0:
-            attributions.append({"source": {"text": "x", "start": max(0, at - 6), "end": max(1, at - 1)},
-                                 "cue": {"text": cue, "start": at, "end": at + len(cue)},
-                                 "content": {"text": "y", "start": at + len(cue) + 1, "end": len(text) - 1}})
+            attributions.append(
+                {
+                    "source": {"text": "x", "start": max(0, at - 6), "end": max(1, at - 1)},
+                    "cue": {"text": cue, "start": at, "end": at + len(cue)},
+                    "content": {"text": "y", "start": at + len(cue) + 1, "end": len(text) - 1},
+                }
+            )
             at = text.find(cue, at + 1)
     return {"id": str(abs(hash(text))), "text": text, "attributions": attributions}
 
@@ -181,7 +198,7 @@ def _record(text: str) -> dict:
 def test_training_is_reproducible_with_its_seed(nlp):
     records = [_record(t) for t in POLNEAR_LIKE * 4]
     docs = list(nlp.pipe([r["text"] for r in records]))
-    articles = [TrainingArticle(r["id"], d, gold_attributions(r)) for r, d in zip(records, docs)]
+    articles = [TrainingArticle(r["id"], d, gold_attributions(r)) for r, d in zip(records, docs, strict=False)]
     quiet = lambda *_: None  # noqa: E731
     a = train_attribution(articles, seed=7, log=quiet)
     b = train_attribution(articles, seed=7, log=quiet)

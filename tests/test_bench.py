@@ -14,8 +14,18 @@ from streams.settings import get_settings
 
 CORPUS = Path(__file__).parent / "fixtures" / "bench" / "articles.jsonl"
 
-KEYS = {"articles_per_s", "spacy_full_articles_per_s", "ratio_vs_spacy_full", "ratio_vs_spacy_same_components",
-        "workers", "scaling_vs_1_worker", "spacy_2proc_scaling", "p50_s", "p99_s", "rss_mib"}
+KEYS = {
+    "articles_per_s",
+    "spacy_full_articles_per_s",
+    "ratio_vs_spacy_full",
+    "ratio_vs_spacy_same_components",
+    "workers",
+    "scaling_vs_1_worker",
+    "spacy_2proc_scaling",
+    "p50_s",
+    "p99_s",
+    "rss_mib",
+}
 
 
 def test_percentile_interpolates_like_numpy():
@@ -43,8 +53,21 @@ def test_bench_smoke_run_prints_a_table_and_a_json_line_last(kafka, kafka_settin
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
-        code = cli.main(["bench", "--corpus", str(CORPUS), "--articles", "12", "--workers", "1",
-                         "--rate", "4", "--latency-seconds", "2"])
+        code = cli.main(
+            [
+                "bench",
+                "--corpus",
+                str(CORPUS),
+                "--articles",
+                "12",
+                "--workers",
+                "1",
+                "--rate",
+                "4",
+                "--latency-seconds",
+                "2",
+            ]
+        )
     finally:
         get_settings.cache_clear()
     captured = capsys.readouterr()
@@ -59,10 +82,18 @@ def test_bench_smoke_run_prints_a_table_and_a_json_line_last(kafka, kafka_settin
     result = json.loads(lines[-1])
     assert KEYS <= result.keys()
     assert result["articles"] == 12 and result["workers"] == 1
-    for key in ("articles_per_s", "spacy_full_articles_per_s", "spacy_full_numpy_blas_articles_per_s",
-                "spacy_same_components_articles_per_s", "ratio_vs_spacy_full_numpy_blas",
-                "spacy_2proc_articles_per_s", "ratio_vs_spacy_full", "ratio_vs_spacy_same_components",
-                "spacy_2proc_scaling", "words_per_s"):
+    for key in (
+        "articles_per_s",
+        "spacy_full_articles_per_s",
+        "spacy_full_numpy_blas_articles_per_s",
+        "spacy_same_components_articles_per_s",
+        "ratio_vs_spacy_full_numpy_blas",
+        "spacy_2proc_articles_per_s",
+        "ratio_vs_spacy_full",
+        "ratio_vs_spacy_same_components",
+        "spacy_2proc_scaling",
+        "words_per_s",
+    ):
         assert result[key] > 0, key
     assert result["scaling_vs_1_worker"] == 1.0
     assert result["latency_articles"] == 8  # 4/s for 2 s, every one of them finished with its events

@@ -93,7 +93,9 @@ def _stop_from_another_process(broker: LocalBroker) -> None:
     )
     subprocess.run(
         [sys.executable, "-c", code, str(broker.data_dir), str(broker.port), str(broker.controller_port)],
-        cwd=PROJECT_ROOT, check=True, timeout=60,
+        cwd=PROJECT_ROOT,
+        check=True,
+        timeout=60,
     )
 
 
@@ -145,7 +147,9 @@ def test_broker_round_trip_survives_stop_and_kill(broker: LocalBroker) -> None:
     broker.stop()  # stopping a stopped broker is a no-op
 
 
-@pytest.mark.parametrize("which, setting", [("port", "NEWSWIRE_BROKER_PORT"), ("controller_port", "NEWSWIRE_CONTROLLER_PORT")])
+@pytest.mark.parametrize(
+    "which, setting", [("port", "NEWSWIRE_BROKER_PORT"), ("controller_port", "NEWSWIRE_CONTROLLER_PORT")]
+)
 def test_port_taken_by_another_program_is_named(tmp_path: Path, which: str, setting: str) -> None:
     port, other = _free_ports(2)
     with socket.socket() as squatter:
@@ -168,8 +172,12 @@ def test_stop_and_status_when_never_started(tmp_path: Path) -> None:
     local.kill()
     status = local.status()
     assert status == {
-        "running": False, "pid": None, "ready": False, "bootstrap_servers": f"localhost:{port}",
-        "log": str(tmp_path / "kafka" / "logs" / "server.log"), "data_dir": str(tmp_path / "kafka"),
+        "running": False,
+        "pid": None,
+        "ready": False,
+        "bootstrap_servers": f"localhost:{port}",
+        "log": str(tmp_path / "kafka" / "logs" / "server.log"),
+        "data_dir": str(tmp_path / "kafka"),
         "kafka_version": local.kafka_version,
     }
     with pytest.raises(BrokerError, match="not running"):
@@ -178,7 +186,9 @@ def test_stop_and_status_when_never_started(tmp_path: Path) -> None:
 
 def test_properties_single_node_kraft_and_overrides(tmp_path: Path) -> None:
     local = LocalBroker(
-        data_dir=tmp_path, port=19092, controller_port=19093,
+        data_dir=tmp_path,
+        port=19092,
+        controller_port=19093,
         extra_properties={"num.partitions": "8", "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "PLAIN"},
     )
     props = local.properties()

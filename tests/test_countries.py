@@ -27,18 +27,22 @@ def _countries(nlp, text: str, url: str | None = None, title: str | None = None)
 
 # --- the outlet's country -------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, code", [
-    ("https://www.namibian.com.na/news/a-story", "NA"),
-    ("https://www.dailymaverick.co.za/article/x/", "ZA"),
-    ("https://dailynews.co.tz/some-story", "TZ"),
-    ("https://www.standard.co.uk/news/politics/x.html", "GB"),
-    ("https://thewest.com.au/business/x", "AU"),
-    ("https://www.lestimes.ls/a", "LS"),
-    ("http://example.pt/noticia?id=3", "PT"),
-    ("https://worldtruth.tv/x", None),  # .tv is used as a generic domain
-    ("https://www.euronews.com/2024/04/30/x", None),
-    ("not a url at all", None),
-])
+
+@pytest.mark.parametrize(
+    "url, code",
+    [
+        ("https://www.namibian.com.na/news/a-story", "NA"),
+        ("https://www.dailymaverick.co.za/article/x/", "ZA"),
+        ("https://dailynews.co.tz/some-story", "TZ"),
+        ("https://www.standard.co.uk/news/politics/x.html", "GB"),
+        ("https://thewest.com.au/business/x", "AU"),
+        ("https://www.lestimes.ls/a", "LS"),
+        ("http://example.pt/noticia?id=3", "PT"),
+        ("https://worldtruth.tv/x", None),  # .tv is used as a generic domain
+        ("https://www.euronews.com/2024/04/30/x", None),
+        ("not a url at all", None),
+    ],
+)
 def test_outlet_country_from_country_code_domain(url, code):
     assert outlet_country(ArticleMeta(source="Any", url=url)) == code
 
@@ -50,15 +54,20 @@ def test_outlet_country_without_meta():
 
 # --- a town name read against the article ---------------------------------------------------
 
+
 def test_san_jose_in_a_costa_rica_story_is_costa_rica(nlp):
-    text = ("Costa Rica has become a magnet for surfers. Most visitors land in San José and drive to the "
-            "Pacific coast, where Costa Rican guides rent out boards.")
+    text = (
+        "Costa Rica has become a magnet for surfers. Most visitors land in San José and drive to the "
+        "Pacific coast, where Costa Rican guides rent out boards."
+    )
     assert _countries(nlp, text) == {"CR": 3}
 
 
 def test_san_jose_in_a_california_story_is_the_us(nlp):
-    text = ("Tech firms in California keep hiring. In San Jose, the US city at the heart of Silicon Valley, "
-            "rents rose again.")
+    text = (
+        "Tech firms in California keep hiring. In San Jose, the US city at the heart of Silicon Valley, "
+        "rents rose again."
+    )
     assert _countries(nlp, text) == {"US": 2}
 
 
@@ -74,15 +83,19 @@ def test_outlet_country_decides_a_shared_town_name(nlp):
 
 
 def test_a_big_capital_beats_a_namesake_of_the_story_country(nlp):
-    text = ("American officials met in Washington on Monday. The US team will fly to Paris next week, and "
-            "Americans expect a deal.")
+    text = (
+        "American officials met in Washington on Monday. The US team will fly to Paris next week, and "
+        "Americans expect a deal."
+    )
     assert _countries(nlp, text)["FR"] == 1
 
 
 def test_lagos_alone_is_nigeria_and_in_a_portugal_story_portugal(nlp):
     assert _countries(nlp, "Traffic in Lagos ground to a halt.") == {"NG": 1}
-    text = ("Portugal's Algarve coast had a record summer. Hotels in Lagos and Albufeira were full, "
-            "Portuguese officials said.")
+    text = (
+        "Portugal's Algarve coast had a record summer. Hotels in Lagos and Albufeira were full, "
+        "Portuguese officials said."
+    )
     assert _countries(nlp, text) == {"PT": 4}
 
 
@@ -101,8 +114,10 @@ def test_small_country_towns_count_with_their_country_in_context(nlp):
 
 
 def test_big_countrys_small_town_shadows_a_foreign_namesake(nlp):
-    text = ("Canadian travellers flocked to Jasper this summer. Canada's national parks drew record crowds, "
-            "and Jasper's hotels were full, Canadian officials said.")
+    text = (
+        "Canadian travellers flocked to Jasper this summer. Canada's national parks drew record crowds, "
+        "and Jasper's hotels were full, Canadian officials said."
+    )
     assert _countries(nlp, text) == {"CA": 5}
 
 
@@ -112,6 +127,7 @@ def test_kennedy_space_center_is_not_a_colombian_town(nlp):
 
 
 # --- states, provinces and regions ----------------------------------------------------------
+
 
 def test_the_state_of_washington_is_a_state(nlp):
     assert _countries(nlp, "Wildfires burned across the state of Washington.") == {}
@@ -147,14 +163,17 @@ def test_landform_named_like_a_town(nlp):
 
 # --- names, short forms and compounds -------------------------------------------------------
 
+
 def test_american_indian_is_the_us_not_india(nlp):
     text = "American Indian leaders met Native American groups in Arizona."
     assert _countries(nlp, text) == {"US": 2}
 
 
 def test_local_short_forms_and_territories(nlp):
-    text = ("Tourists from the BVI and the USVI joined Trinidadians in Port of Spain. Puerto Rico and the "
-            "Cayman Islands sent teams; Bermudians came too.")
+    text = (
+        "Tourists from the BVI and the USVI joined Trinidadians in Port of Spain. Puerto Rico and the "
+        "Cayman Islands sent teams; Bermudians came too."
+    )
     assert _countries(nlp, text) == {"BM": 1, "KY": 1, "PR": 1, "TT": 2, "VG": 1, "VI": 1}
 
 
@@ -176,7 +195,11 @@ def test_demonyms_of_small_countries(nlp):
 
 def test_combining_forms_count_before_a_country_word(nlp):
     assert _countries(nlp, "The Anglo-American deal and Sino-Indian talks went ahead.") == {
-        "CN": 1, "GB": 1, "IN": 1, "US": 1}
+        "CN": 1,
+        "GB": 1,
+        "IN": 1,
+        "US": 1,
+    }
     assert _countries(nlp, "The Indo-Pacific strategy and Anglo-Saxon law.") == {}
 
 
@@ -190,16 +213,18 @@ def test_gb_is_a_unit_after_a_number(nlp):
 
 
 def test_brussels_standing_for_the_eu_is_not_belgium(nlp):
-    text = ("EU leaders held a summit in Brussels. Critics of the EU say Brussels wants more power over "
-            "budgets.")
+    text = "EU leaders held a summit in Brussels. Critics of the EU say Brussels wants more power over budgets."
     assert _countries(nlp, text) == {"BE": 1}
 
 
 # --- the article's NER, read as a whole -----------------------------------------------------
 
+
 def test_a_town_the_ner_tags_as_a_name_counts_when_the_article_uses_it_as_a_place(nlp):
-    text = ("Protesters gathered in Plymouth city centre. Plymouth Live reported that Plymouth police made "
-            "arrests, and residents of Plymouth cleaned up.")
+    text = (
+        "Protesters gathered in Plymouth city centre. Plymouth Live reported that Plymouth police made "
+        "arrests, and residents of Plymouth cleaned up."
+    )
     assert _countries(nlp, text, url="https://www.example.co.uk/x") == {"GB": 4}
 
 
@@ -220,6 +245,7 @@ def test_district_of_a_story_is_not_a_foreign_city(nlp):
 
 
 # --- the gazetteer's data -------------------------------------------------------------------
+
 
 def test_gazetteer_api_kept_for_the_other_extractors():
     gaz = load_gazetteer()

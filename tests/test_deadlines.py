@@ -3,8 +3,9 @@ nothing listens and against a broker that was paused or stopped after the client
 `partitions_for_topic` waited for metadata without a timeout there: a fault test hung for 300 s).
 
 A paused broker (SIGSTOP) is the hard case: connections stay open and nothing answers; kafka-python's
-`committed` then waited until the broker came back. The bounds are correctness bounds, not speed targets: NEWSWIRE_KAFKA_TIMEOUT_S is 2 s here, and each call
-must end within its bound plus a generous slack for a loaded machine.
+`committed` then waited until the broker came back. The bounds are correctness bounds, not speed
+targets: NEWSWIRE_KAFKA_TIMEOUT_S is 2 s here, and each call must end within its bound plus a
+generous slack for a loaded machine.
 """
 
 from __future__ import annotations
@@ -40,21 +41,34 @@ def _fails_within(bound_s: float, call, *args, **kwargs) -> KafkaUnavailable:
 @pytest.fixture(scope="module")
 def nowhere(tmp_path_factory) -> Settings:
     port = free_port()  # nothing listens there
-    return Settings(data_dir=tmp_path_factory.mktemp("nowhere"), bootstrap_servers=f"127.0.0.1:{port}",
-                    kafka_timeout_s=TIMEOUT_S)
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("nowhere"), bootstrap_servers=f"127.0.0.1:{port}", kafka_timeout_s=TIMEOUT_S
+    )
 
 
-@pytest.mark.parametrize("helper", [
-    lambda s: clients.producer(s),
-    lambda s: clients.consumer(s),
-    lambda s: clients.admin_client(s),
-    lambda s: clients.ensure_topics(s),
-    lambda s: clients.group_lag(s, s.app_id, s.topic_articles),
-    lambda s: clients.unconsumed(s, s.app_id, s.topic_articles),
-    lambda s: clients.wait_until_processed(s, timeout=60),
-    lambda s: tail(s, [s.topic_entities], idle_timeout=1),
-], ids=["producer", "consumer", "admin_client", "ensure_topics", "group_lag", "unconsumed", "wait_until_processed",
-        "tail"])
+@pytest.mark.parametrize(
+    "helper",
+    [
+        lambda s: clients.producer(s),
+        lambda s: clients.consumer(s),
+        lambda s: clients.admin_client(s),
+        lambda s: clients.ensure_topics(s),
+        lambda s: clients.group_lag(s, s.app_id, s.topic_articles),
+        lambda s: clients.unconsumed(s, s.app_id, s.topic_articles),
+        lambda s: clients.wait_until_processed(s, timeout=60),
+        lambda s: tail(s, [s.topic_entities], idle_timeout=1),
+    ],
+    ids=[
+        "producer",
+        "consumer",
+        "admin_client",
+        "ensure_topics",
+        "group_lag",
+        "unconsumed",
+        "wait_until_processed",
+        "tail",
+    ],
+)
 def test_where_nothing_listens_each_helper_says_so_within_its_bound(nowhere, helper):
     error = _fails_within(TIMEOUT_S, helper, nowhere)
     assert nowhere.bootstrap_servers in str(error) and "newswire broker start" in str(error)
@@ -67,14 +81,20 @@ def stopped(request, tmp_path_factory):
     from streams.broker import LocalBroker
 
     port = free_port()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("stopped"), broker_port=port, controller_port=free_port(),
-                        bootstrap_servers=f"localhost:{port}", kafka_timeout_s=TIMEOUT_S)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("stopped"),
+        broker_port=port,
+        controller_port=free_port(),
+        bootstrap_servers=f"localhost:{port}",
+        kafka_timeout_s=TIMEOUT_S,
+    )
     broker = LocalBroker(settings)
     broker.start(timeout=120)
     try:
         # Set up with the default deadlines (a loaded machine), then connect the clients under test.
-        clients.ensure_topics(settings.model_copy(update={"kafka_timeout_s": 30.0}), [settings.topic_articles],
-                              partitions=2)
+        clients.ensure_topics(
+            settings.model_copy(update={"kafka_timeout_s": 30.0}), [settings.topic_articles], partitions=2
+        )
         kafka_producer = clients.producer(settings)
         offsets = clients.consumer(settings, group_id="deadline-test", enable_auto_commit=False)
         reader = clients.consumer(settings, enable_auto_commit=False)

@@ -23,6 +23,7 @@ POLNEAR = FIXTURES / "polnear.jsonl"
 
 # --- gold files -------------------------------------------------------------------------------
 
+
 def test_guideline_record_with_inline_text():
     a, b = load_gold(GOLD, Corpus(CORPUS))
     assert a.format == "guideline" and a.title is None
@@ -75,17 +76,20 @@ def test_polnear_quotes_located_in_their_attribution():
     assert checkable["a disaster."] is False  # "A source" is not
 
 
-@pytest.mark.parametrize("source, is_name, key", [
-    ("Clinton's spokesman Brian Fallon", True, "Brian Fallon"),
-    ("Rep. G.K. Butterfield (D-N.C.), head of the Congressional Black Caucus", True, "G.K Butterfield"),
-    ("Secretary of State John Kerry", True, "John Kerry"),
-    ("the Association of Flight Attendants", True, "Association of Flight Attendants"),
-    ("The New York businessman", False, None),
-    ("a longtime adviser to Trump", False, None),
-    ("Clinton's campaign", False, None),
-    ("he", False, None),
-    ("HOW CHINA'S DECLINE AFFECTS THE REST OF THE WORLD", False, None),
-])
+@pytest.mark.parametrize(
+    "source, is_name, key",
+    [
+        ("Clinton's spokesman Brian Fallon", True, "Brian Fallon"),
+        ("Rep. G.K. Butterfield (D-N.C.), head of the Congressional Black Caucus", True, "G.K Butterfield"),
+        ("Secretary of State John Kerry", True, "John Kerry"),
+        ("the Association of Flight Attendants", True, "Association of Flight Attendants"),
+        ("The New York businessman", False, None),
+        ("a longtime adviser to Trump", False, None),
+        ("Clinton's campaign", False, None),
+        ("he", False, None),
+        ("HOW CHINA'S DECLINE AFFECTS THE REST OF THE WORLD", False, None),
+    ],
+)
 def test_polnear_sources_that_are_names(source, is_name, key):
     assert speaker_is_name(source, "x " + source) is is_name
     if key:
@@ -100,19 +104,23 @@ def test_sentence_initial_word_is_a_name_only_if_capitalised_elsewhere():
 
 # --- matching -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("gold, predicted, same", [
-    ("Maria Zakharova", "Zakharova", True),
-    ("Jack Straw", "Mr Straw", True),
-    ("European Union", "EU", True),
-    ("British National Party", "BNP", True),
-    ("United States", "White House", True),
-    ("Russia", "Moscow", True),
-    ("Charles B. Rangel", "Charles B Rangel", True),
-    ("Hillary Clinton", "Bill Clinton", False),
-    ("Russia", "Ukraine", False),
-    (None, None, True),
-    ("Jane Doe", None, False),
-])
+
+@pytest.mark.parametrize(
+    "gold, predicted, same",
+    [
+        ("Maria Zakharova", "Zakharova", True),
+        ("Jack Straw", "Mr Straw", True),
+        ("European Union", "EU", True),
+        ("British National Party", "BNP", True),
+        ("United States", "White House", True),
+        ("Russia", "Moscow", True),
+        ("Charles B. Rangel", "Charles B Rangel", True),
+        ("Hillary Clinton", "Bill Clinton", False),
+        ("Russia", "Ukraine", False),
+        (None, None, True),
+        ("Jane Doe", None, False),
+    ],
+)
 def test_same_actor(gold, predicted, same):
     assert same_actor(gold, predicted) is same
 
@@ -134,19 +142,28 @@ def test_score_arithmetic():
 def test_score_article_counts_every_figure():
     text = "Alice Ray said: “One two three.” Bob Lee said “four five six.” Paris and Lyon and Berlin."
     gold = GoldArticle(
-        id="t", text=text, format="guideline",
-        quotes=[GoldQuote("One two three.", 16, 30, "Alice Ray", "full"),
-                GoldQuote("four five six.", 46, 60, "Bob Lee", "partial")],
-        indirect=[], countries={"FR": 2, "DE": 1},
+        id="t",
+        text=text,
+        format="guideline",
+        quotes=[
+            GoldQuote("One two three.", 16, 30, "Alice Ray", "full"),
+            GoldQuote("four five six.", 46, 60, "Bob Lee", "partial"),
+        ],
+        indirect=[],
+        countries={"FR": 2, "DE": 1},
         stances=[GoldStance("Alice Ray", "Bob Lee", "oppose"), GoldStance("France", "Germany", "oppose")],
     )
     prediction = {
-        "quotes": [{"text": "One two three.", "start": 16, "end": 30, "speaker": "Ray", "kind": "full"},
-                   {"text": "four five six.", "start": 46, "end": 60, "speaker": "Alice Ray", "kind": "full"},
-                   {"text": "Paris", "start": 63, "end": 68, "speaker": None, "kind": "partial"}],
-        "stances": [{"actor": "Alice Ray", "target": "Bob Lee", "polarity": "oppose"},
-                    {"actor": "Alice Ray", "target": "Bob Lee", "polarity": "oppose"},  # duplicate: counted once
-                    {"actor": "Bob Lee", "target": "Alice Ray", "polarity": "support"}],
+        "quotes": [
+            {"text": "One two three.", "start": 16, "end": 30, "speaker": "Ray", "kind": "full"},
+            {"text": "four five six.", "start": 46, "end": 60, "speaker": "Alice Ray", "kind": "full"},
+            {"text": "Paris", "start": 63, "end": 68, "speaker": None, "kind": "partial"},
+        ],
+        "stances": [
+            {"actor": "Alice Ray", "target": "Bob Lee", "polarity": "oppose"},
+            {"actor": "Alice Ray", "target": "Bob Lee", "polarity": "oppose"},  # duplicate: counted once
+            {"actor": "Bob Lee", "target": "Alice Ray", "polarity": "support"},
+        ],
         "countries": {"FR": 1, "DE": 1, "IT": 2},
     }
     scores = score_article(gold, prediction).as_dict()
@@ -155,19 +172,25 @@ def test_score_article_counts_every_figure():
     assert scores["speaker_accuracy"] == {"correct": 1, "total": 2, "accuracy": 0.5}
     assert scores["kind_accuracy"]["correct"] == 1
     assert (scores["stances"]["tp"], scores["stances"]["fp"], scores["stances"]["fn"]) == (1, 1, 1)
-    assert (scores["country_presence"]["tp"], scores["country_presence"]["fp"],
-            scores["country_presence"]["fn"]) == (2, 1, 0)
+    assert (scores["country_presence"]["tp"], scores["country_presence"]["fp"], scores["country_presence"]["fn"]) == (
+        2,
+        1,
+        0,
+    )
     # |1-2| + |1-1| + |2-0| = 3 over a gold total of 3
     assert scores["country_counts"] == {"absolute_error": 3, "gold_total": 3, "predicted_total": 4, "error": 1.0}
 
 
 # --- the baseline ---------------------------------------------------------------------------
 
+
 def test_baseline_survives_odd_quotation_marks(nlp):
     from streams.eval.baseline import analyze_baseline
 
-    text = ("He said “this one never closes.\n\n"
-            "“We will win this fight,” said John Smith, the mayor of Paris. Officials in Germany agreed.")
+    text = (
+        "He said “this one never closes.\n\n"
+        "“We will win this fight,” said John Smith, the mayor of Paris. Officials in Germany agreed."
+    )
     result = analyze_baseline(nlp(text))
     assert result["stances"] == []
     assert [q["speaker"] for q in result["quotes"]] == ["John Smith"]  # the second paragraph still counts
@@ -177,6 +200,7 @@ def test_baseline_survives_odd_quotation_marks(nlp):
 
 
 # --- the command ------------------------------------------------------------------------------
+
 
 def test_eval_command_json(capsys):
     assert main(["eval", str(GOLD), str(POLNEAR), "--corpus", str(CORPUS), "--json"]) == 0

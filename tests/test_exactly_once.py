@@ -15,8 +15,17 @@ import urllib.request
 import pytest
 
 from streams.clients import unconsumed
-from streams.faults import (committed_events, corpus, event_id_counts, expected_country_totals, publish_articles,
-                            scenario, wait_all_processed, wait_processed_at_least, wait_tables)
+from streams.faults import (
+    committed_events,
+    corpus,
+    event_id_counts,
+    expected_country_totals,
+    publish_articles,
+    scenario,
+    wait_all_processed,
+    wait_processed_at_least,
+    wait_tables,
+)
 from streams.worker import WorkerProcess
 from tests.support import free_port
 
@@ -45,15 +54,20 @@ def _outcome(settings) -> dict:
     events = committed_events(settings)
     expected = expected_country_totals(events)
     tables = wait_tables(settings, expected)
-    return {"ids": event_id_counts(events), "expected": expected, "tables": tables,
-            "events": {r["value"]["event_id"]: (topic, r["value"]) for topic, records in events.items() for r in records}}
+    return {
+        "ids": event_id_counts(events),
+        "expected": expected,
+        "tables": tables,
+        "events": {r["value"]["event_id"]: (topic, r["value"]) for topic, records in events.items() for r in records},
+    }
 
 
 def _table_agent_uncommitted(settings, timeout: float = 30) -> int:
     """Country-mention events the table agent has not committed yet (0 once its commits caught up)."""
     deadline = time.monotonic() + timeout
-    while (behind := unconsumed(settings, settings.app_id, settings.topic_country_mentions)) and \
-            time.monotonic() < deadline:
+    while (
+        behind := unconsumed(settings, settings.app_id, settings.topic_country_mentions)
+    ) and time.monotonic() < deadline:
         time.sleep(1)
     return behind
 
@@ -62,18 +76,29 @@ def _check(run: dict, clean: dict, name: str) -> None:
     twice = {event_id: n for event_id, n in run["ids"].items() if n > 1}
     missing = set(clean["ids"]) - set(run["ids"])
     extra = set(run["ids"]) - set(clean["ids"])
-    print(f"{name}: {sum(run['ids'].values())} committed events, {len(run['ids'])} distinct; "
-          f"missing {len(missing)}, extra {len(extra)}, duplicated {len(twice)}; "
-          f"{len(run['tables'] or {})} countries, {sum((run['tables'] or {}).values())} mentions")
+    print(
+        f"{name}: {sum(run['ids'].values())} committed events, {len(run['ids'])} distinct; "
+        f"missing {len(missing)}, extra {len(extra)}, duplicated {len(twice)}; "
+        f"{len(run['tables'] or {})} countries, {sum((run['tables'] or {}).values())} mentions"
+    )
     assert not twice, f"{len(twice)} event ids committed more than once"
     if missing or extra:
         for event_id in sorted(missing | extra):
             topic, value = (run if event_id in extra else clean)["events"][event_id]
-            print("missing" if event_id in missing else "extra", topic, {k: value.get(k) for k in (
-                "article_id", "canonical", "text", "actor", "target", "country", "count", "start")})
+            print(
+                "missing" if event_id in missing else "extra",
+                topic,
+                {
+                    k: value.get(k)
+                    for k in ("article_id", "canonical", "text", "actor", "target", "country", "count", "start")
+                },
+            )
     assert not missing and not extra, (len(missing), len(extra))
-    off = {c: (run["tables"] or {}).get(c) for c in set(run["expected"]) | set(run["tables"] or {})
-           if (run["tables"] or {}).get(c) != run["expected"].get(c)}
+    off = {
+        c: (run["tables"] or {}).get(c)
+        for c in set(run["expected"]) | set(run["tables"] or {})
+        if (run["tables"] or {}).get(c) != run["expected"].get(c)
+    }
     print(f"{name}: countries whose served count differs from the committed events: {off}")
     assert not off, "the served table is not the sum of the committed events"
     assert run["tables"] == clean["tables"]
@@ -94,8 +119,10 @@ def clean(kafka, kafka_settings):
 
 def test_clean_run_counts_each_republished_article_as_a_duplicate(clean):
     twice = [event_id for event_id, n in clean["ids"].items() if n > 1]
-    print(f"clean: {len(clean['ids'])} events, {len(clean['tables'])} countries, ok={clean['ok']}, "
-          f"duplicate={clean['duplicates']}")
+    print(
+        f"clean: {len(clean['ids'])} events, {len(clean['tables'])} countries, ok={clean['ok']}, "
+        f"duplicate={clean['duplicates']}"
+    )
     assert not twice
     assert clean["ok"] == len(ARTICLES)
     assert clean["duplicates"] == len(REPUBLISHED)
@@ -105,8 +132,10 @@ def test_clean_run_counts_each_republished_article_as_a_duplicate(clean):
 def _faulty_run(clean: dict, kafka_settings, name: str, fault, workers: int = 1) -> None:
     """Publish INPUT, inject `fault(settings, workers)` after 40 committed articles, check against `clean`."""
     settings = _scenario(kafka_settings, name)
-    started = [WorkerProcess(settings if i == 0 else settings.model_copy(update={"web_port": free_port()}))
-               for i in range(workers)]
+    started = [
+        WorkerProcess(settings if i == 0 else settings.model_copy(update={"web_port": free_port()}))
+        for i in range(workers)
+    ]
     for worker in started:
         worker.start()
     try:

@@ -23,8 +23,13 @@ def big_nlp(nlp):
     return nlp
 
 
-@settings(max_examples=150, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(record=fuzz.records())
 def test_fuzzed_records_are_analysed_or_dead_lettered_and_every_event_holds(big_nlp, record):
     value, key, _ = record
@@ -35,14 +40,17 @@ def _record(article: dict, ensure_ascii: bool = False) -> bytes:
     return json.dumps(article, ensure_ascii=ensure_ascii).encode("utf-8")
 
 
-@pytest.mark.parametrize(("value", "outcome"), [
-    (_record({"id": "deep", "text": "x", "extra": json.loads("[" * 500 + "]" * 500)}), "InvalidJSON"),
-    (b'{"id": "s", "text": "\\ud83d alone"}', "analysed"),  # an escaped lone surrogate: read as U+FFFD
-    (_record({"id": "t", "text": 42}), "SchemaViolation"),
-    (_record(["not", "an", "object"]), "SchemaViolation"),
-    (b'{"id": "u", "text": "caf\xc3"}', "InvalidUTF8"),
-    (None, "EmptyMessage"),
-])
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        (_record({"id": "deep", "text": "x", "extra": json.loads("[" * 500 + "]" * 500)}), "InvalidJSON"),
+        (b'{"id": "s", "text": "\\ud83d alone"}', "analysed"),  # an escaped lone surrogate: read as U+FFFD
+        (_record({"id": "t", "text": 42}), "SchemaViolation"),
+        (_record(["not", "an", "object"]), "SchemaViolation"),
+        (b'{"id": "u", "text": "caf\xc3"}', "InvalidUTF8"),
+        (None, "EmptyMessage"),
+    ],
+)
 def test_hostile_records_get_a_reason_or_valid_events(big_nlp, value, outcome):
     assert fuzz.check_record(value, None, big_nlp, MAX_BYTES, MAX_CHARS) == outcome
 
@@ -51,15 +59,22 @@ def test_a_50000_character_paragraph_with_unbalanced_quotes_is_analysed(big_nlp)
     unit = "“We condemn the attack,” said the Foreign Ministry of France. ‘Not « now said Ms Dlamini in Lagos "
     text = (unit * (50_000 // len(unit) + 1))[:50_000]
     assert "\n" not in text
-    assert fuzz.check_record(_record({"id": "long", "text": text}), b"long", big_nlp, MAX_BYTES, MAX_CHARS) \
-        == "analysed"
+    assert (
+        fuzz.check_record(_record({"id": "long", "text": text}), b"long", big_nlp, MAX_BYTES, MAX_CHARS) == "analysed"
+    )
 
 
 def test_right_to_left_emoji_and_combining_marks_keep_their_offsets(big_nlp):
-    text = ("مرحبا \u202eFrance\u202c said 👩‍👩‍👧‍👦 “Germany is e\u0301\u0301 wrong,” said Angela Merkel in Paris. "
-            "\ufeffKenya's president met Boris Johnson.\u2028Japan")
-    assert fuzz.check_record(_record({"id": "rtl", "title": "🇺🇦 Ukraine", "text": text}), None, big_nlp,
-                             MAX_BYTES, MAX_CHARS) == "analysed"
+    text = (
+        "مرحبا \u202eFrance\u202c said 👩‍👩‍👧‍👦 “Germany is e\u0301\u0301 wrong,” said Angela Merkel in Paris. "
+        "\ufeffKenya's president met Boris Johnson.\u2028Japan"
+    )
+    assert (
+        fuzz.check_record(
+            _record({"id": "rtl", "title": "🇺🇦 Ukraine", "text": text}), None, big_nlp, MAX_BYTES, MAX_CHARS
+        )
+        == "analysed"
+    )
 
 
 def test_a_broken_offset_is_found(big_nlp, monkeypatch):
@@ -75,8 +90,9 @@ def test_a_broken_offset_is_found(big_nlp, monkeypatch):
 
     monkeypatch.setattr(fuzz, "events_for", shifted)
     with pytest.raises(fuzz.Finding, match="mention"):
-        fuzz.check_record(_record({"id": "f", "text": "France and Germany met in Paris."}), None, big_nlp,
-                          MAX_BYTES, MAX_CHARS)
+        fuzz.check_record(
+            _record({"id": "f", "text": "France and Germany met in Paris."}), None, big_nlp, MAX_BYTES, MAX_CHARS
+        )
 
 
 def test_a_campaign_reports_what_it_found(big_nlp, monkeypatch):
@@ -94,8 +110,12 @@ def test_a_campaign_reports_what_it_found(big_nlp, monkeypatch):
 
 def test_newswire_fuzz_command(tmp_path):
     report = tmp_path / "fuzz.json"
-    done = subprocess.run([sys.executable, "-m", "streams.cli", "fuzz", "--examples", "20", "--report", str(report)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "fuzz", "--examples", "20", "--report", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "20 examples" in done.stdout and "found: nothing" in done.stdout
     figures = json.loads(report.read_text())

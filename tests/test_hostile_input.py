@@ -30,7 +30,7 @@ def _longest_allowed_text() -> str:
     text = ""
     while len(text) < MAX_CHARS:
         text += "\n\n".join(texts) + "\n\n"
-    return text[:MAX_CHARS - 100].rsplit(" ", 1)[0]
+    return text[: MAX_CHARS - 100].rsplit(" ", 1)[0]
 
 
 def _article(article_id: str, text: str) -> bytes:
@@ -48,14 +48,21 @@ HOSTILE: dict[str, tuple[bytes | None, str | None]] = {
     "too-long": (_article("too-long", "word " * (MAX_CHARS // 5 + 1)), "ArticleTooLong"),
     "binary": (bytes(range(256)) * 4, "InvalidUTF8"),
     "invalid-utf8": (b'{"id": "invalid-utf8", "text": "caf\xe9 \xff"}', "InvalidUTF8"),
-    "deeply-nested": (b'{"id": "deeply-nested", "text": "x", "extra": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
-                      "InvalidJSON"),
+    "deeply-nested": (
+        b'{"id": "deeply-nested", "text": "x", "extra": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        "InvalidJSON",
+    ),
     "tombstone": (None, "EmptyMessage"),
     "key-mismatch": (_article("another-id", "The minister spoke in Paris."), "KeyMismatch"),
     "many-quotes": (_article("many-quotes", 'He said "' * 3000 + "and left for Berlin."), None),
     "longest-allowed": (_article("longest-allowed", _longest_allowed_text()), None),
-    "non-english": (_article("non-english", "Президент России встретился в Москве с министром. "
-                                            "El presidente habló en Madrid. 北京今天下雨。"), None),
+    "non-english": (
+        _article(
+            "non-english",
+            "Президент России встретился в Москве с министром. El presidente habló en Madrid. 北京今天下雨。",
+        ),
+        None,
+    ),
 }
 GOOD = ("good-last", _article("good-last", "The French president met the German chancellor in Paris on Monday."))
 
@@ -65,10 +72,19 @@ def big_broker(tmp_path_factory):
     from streams.broker import LocalBroker
 
     port = free_port()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("hostile"), broker_port=port, controller_port=free_port(),
-                        bootstrap_servers=f"localhost:{port}")
-    broker = LocalBroker(settings, extra_properties={"message.max.bytes": str(LIMIT + (2 << 20)),
-                                                     "replica.fetch.max.bytes": str(LIMIT + (2 << 20))})
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("hostile"),
+        broker_port=port,
+        controller_port=free_port(),
+        bootstrap_servers=f"localhost:{port}",
+    )
+    broker = LocalBroker(
+        settings,
+        extra_properties={
+            "message.max.bytes": str(LIMIT + (2 << 20)),
+            "replica.fetch.max.bytes": str(LIMIT + (2 << 20)),
+        },
+    )
     broker.start(timeout=120)
     yield settings
     broker.stop()
@@ -93,8 +109,13 @@ def hostile_run(big_broker):
         rss_kb = _rss_kb(worker.process.pid)
         dead = {r["key"]: r for r in dead_letters(settings)}
         events = committed_events(settings)
-    return {"alive": alive, "rss_kb": rss_kb, "dead": dead, "revoked": revoked,
-            "articles": {r["value"]["article_id"] for records in events.values() for r in records}}
+    return {
+        "alive": alive,
+        "rss_kb": rss_kb,
+        "dead": dead,
+        "revoked": revoked,
+        "articles": {r["value"]["article_id"] for records in events.values() for r in records},
+    }
 
 
 def _metric(worker: WorkerProcess, name: str) -> float:
@@ -124,7 +145,9 @@ def test_rejected_input_lands_in_the_dlq_with_its_reason(hostile_run, key):
 
 @pytest.mark.parametrize("key", [k for k, (_, reason) in HOSTILE.items() if reason is None])
 def test_odd_but_valid_input_is_processed(hostile_run, key):
-    assert key in hostile_run["articles"] or key in hostile_run["dead"], f"{key} was neither processed nor dead-lettered"
+    assert key in hostile_run["articles"] or key in hostile_run["dead"], (
+        f"{key} was neither processed nor dead-lettered"
+    )
     assert key not in hostile_run["dead"], hostile_run["dead"].get(key, {}).get("headers")
 
 

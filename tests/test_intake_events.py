@@ -70,14 +70,48 @@ def test_dead_letter_headers_follow_the_connect_convention():
 ANALYSIS = {
     "article_id": "a1",
     "extractor_version": "test-1",
-    "entities": [{"id": "person:ann-lee", "canonical": "Ann Lee", "label": "PERSON", "country": None,
-                  "mentions": [{"text": "Ann Lee", "start": 0, "end": 7, "field": "text"}]}],
-    "quotes": [{"text": "We will", "speaker": "Ann Lee", "speaker_id": "person:ann-lee", "cue": "said",
-                "kind": "full", "start": 10, "end": 17, "sentence": "x", "cue_start": 19, "cue_end": 23,
-                "speaker_start": 0, "speaker_end": 7, "confidence": 0.87}],
-    "stances": [{"actor": "Ann Lee", "actor_id": "person:ann-lee", "target": "France", "target_id": "gpe:fr",
-                 "polarity": "oppose", "cue": "condemned", "type": "criticize_or_accuse", "intensity": -4.0,
-                 "evidence": "Ann Lee condemned France.", "start": 0, "end": 25, "confidence": 0.9}],
+    "entities": [
+        {
+            "id": "person:ann-lee",
+            "canonical": "Ann Lee",
+            "label": "PERSON",
+            "country": None,
+            "mentions": [{"text": "Ann Lee", "start": 0, "end": 7, "field": "text"}],
+        }
+    ],
+    "quotes": [
+        {
+            "text": "We will",
+            "speaker": "Ann Lee",
+            "speaker_id": "person:ann-lee",
+            "cue": "said",
+            "kind": "full",
+            "start": 10,
+            "end": 17,
+            "sentence": "x",
+            "cue_start": 19,
+            "cue_end": 23,
+            "speaker_start": 0,
+            "speaker_end": 7,
+            "confidence": 0.87,
+        }
+    ],
+    "stances": [
+        {
+            "actor": "Ann Lee",
+            "actor_id": "person:ann-lee",
+            "target": "France",
+            "target_id": "gpe:fr",
+            "polarity": "oppose",
+            "cue": "condemned",
+            "type": "criticize_or_accuse",
+            "intensity": -4.0,
+            "evidence": "Ann Lee condemned France.",
+            "start": 0,
+            "end": 25,
+            "confidence": 0.9,
+        }
+    ],
     "countries": {"FR": 1},
     "country_mentions": {"FR": [{"text": "France", "start": 18, "end": 24, "field": "text"}]},
 }
@@ -102,6 +136,7 @@ def test_schemas_reject_events_missing_their_evidence():
 
 # --- untidy metadata: normalised or dropped, never a dead letter ---------------------------------
 
+
 def _article(**fields):
     return parse_article(json.dumps({"id": "m", "text": "Hello Paris.", **fields}).encode(), b"m", 10 * LIMIT)
 
@@ -110,10 +145,20 @@ def _article(**fields):
     ("sent", "zone", "expected", "reason", "assumed"),
     [
         ("2024-04-24T06:05:00", "UTC", "2024-04-24T06:05:00Z", "naive_time", {"timezone": "UTC"}),
-        ("2024-04-24T06:05:00", "Europe/Berlin", "2024-04-24T06:05:00+02:00", "naive_time",
-         {"timezone": "Europe/Berlin"}),
-        ("2024-01-24 06:05", "Europe/Berlin", "2024-01-24T06:05:00+01:00", "naive_time",
-         {"timezone": "Europe/Berlin"}),  # the zone's offset on that day: winter time
+        (
+            "2024-04-24T06:05:00",
+            "Europe/Berlin",
+            "2024-04-24T06:05:00+02:00",
+            "naive_time",
+            {"timezone": "Europe/Berlin"},
+        ),
+        (
+            "2024-01-24 06:05",
+            "Europe/Berlin",
+            "2024-01-24T06:05:00+01:00",
+            "naive_time",
+            {"timezone": "Europe/Berlin"},
+        ),  # the zone's offset on that day: winter time
         ("2024-04-24", "UTC", "2024-04-24T00:00:00Z", "date_only", {"time_of_day": "00:00", "timezone": "UTC"}),
         ("2024-04-24T06:05+05:30", "UTC", "2024-04-24T06:05:00+05:30", "iso8601", {}),
         ("Wed, 24 Apr 2024 06:05:00 GMT", "Europe/Berlin", "2024-04-24T06:05:00Z", "rfc2822", {}),
@@ -126,8 +171,9 @@ def _article(**fields):
 )
 def test_published_at_in_other_forms_is_normalised_saying_what_was_assumed(sent, zone, expected, reason, assumed):
     assert normalise_time(sent, zone) == (expected, reason, assumed)
-    article = parse_article(json.dumps({"id": "m", "text": "Hello.", "published_at": sent}).encode(), b"m", LIMIT,
-                            naive_timezone=zone)
+    article = parse_article(
+        json.dumps({"id": "m", "text": "Hello.", "published_at": sent}).encode(), b"m", LIMIT, naive_timezone=zone
+    )
     assert (article.published_at, article.published_at_assumed, article.dropped) == (expected, assumed, {})
     assert article.metadata_notes() == (("normalised", "published_at", reason),)
     assert first_error("article", {"text": "Hello.", "published_at": sent}) is None  # the contract lists the form
@@ -152,8 +198,10 @@ def test_rfc3339_is_passed_on_as_sent_and_events_stay_byte_identical():
         ({"published_at": 1e300}, {"published_at": "unreadable"}),
         ({"published_at": {"date": "2024-04-24"}}, {"published_at": "wrong_type"}),
         ({"published_at": True}, {"published_at": "wrong_type"}),
-        ({"title": 5, "url": ["https://x"], "source": {"name": "AP"}, "language": 1},
-         {"title": "wrong_type", "url": "wrong_type", "source": "wrong_type", "language": "wrong_type"}),
+        (
+            {"title": 5, "url": ["https://x"], "source": {"name": "AP"}, "language": 1},
+            {"title": "wrong_type", "url": "wrong_type", "source": "wrong_type", "language": "wrong_type"},
+        ),
         ({"title": "t" * 2001, "source": "AP"}, {"title": "too_long"}),
     ],
 )

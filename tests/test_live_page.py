@@ -23,21 +23,47 @@ NOW = 1_700_000_000.0
 VENDOR = Path(__file__).resolve().parent.parent / "streams" / "live_static" / "vendor"
 
 
-def _quote(event_id: str, article: str, start: int, text: str = "We will", speaker: str | None = "Maria Zakharova",
-           published_at: str | None = None) -> dict:
-    return {"event_id": event_id, "article_id": article, "text": text, "speaker": speaker, "cue": "said",
-            "kind": "full", "start": start, "end": start + len(text), "confidence": 0.8123,
-            "published_at": published_at}
+def _quote(
+    event_id: str,
+    article: str,
+    start: int,
+    text: str = "We will",
+    speaker: str | None = "Maria Zakharova",
+    published_at: str | None = None,
+) -> dict:
+    return {
+        "event_id": event_id,
+        "article_id": article,
+        "text": text,
+        "speaker": speaker,
+        "cue": "said",
+        "kind": "full",
+        "start": start,
+        "end": start + len(text),
+        "confidence": 0.8123,
+        "published_at": published_at,
+    }
 
 
-def _stance(event_id: str, actor: str, polarity: str, target: str, confidence: float = 0.6,
-            published_at: str | None = None) -> dict:
-    return {"event_id": event_id, "article_id": "a1", "actor": actor, "polarity": polarity, "target": target,
-            "type": "express_support" if polarity == "support" else "criticize_or_accuse", "cue": "back",
-            "evidence": f"{actor} … {target}.", "confidence": confidence, "published_at": published_at}
+def _stance(
+    event_id: str, actor: str, polarity: str, target: str, confidence: float = 0.6, published_at: str | None = None
+) -> dict:
+    return {
+        "event_id": event_id,
+        "article_id": "a1",
+        "actor": actor,
+        "polarity": polarity,
+        "target": target,
+        "type": "express_support" if polarity == "support" else "criticize_or_accuse",
+        "cue": "back",
+        "evidence": f"{actor} … {target}.",
+        "confidence": confidence,
+        "published_at": published_at,
+    }
 
 
 # --- the page's data (no Kafka) --------------------------------------------------------------
+
 
 def test_countries_map_onto_the_world_atlas_ids():
     assert country_info("VE") == ("Venezuela", "862")
@@ -55,12 +81,20 @@ def test_countries_map_onto_the_world_atlas_ids():
 
 
 def test_country_rows_name_each_country_and_keep_the_window():
-    answer = {"window": "1h", "start": "2019-01-25T14:00:00Z", "end": "2019-01-25T15:00:00Z", "workers": 2,
-              "countries": [{"country": "VE", "mentions": 9}, {"country": "RU", "mentions": 8}],
-              "total_countries": 2, "total_mentions": 17}
+    answer = {
+        "window": "1h",
+        "start": "2019-01-25T14:00:00Z",
+        "end": "2019-01-25T15:00:00Z",
+        "workers": 2,
+        "countries": [{"country": "VE", "mentions": 9}, {"country": "RU", "mentions": 8}],
+        "total_countries": 2,
+        "total_mentions": 17,
+    }
     rows = country_rows(answer)
-    assert rows["countries"] == [{"country": "VE", "name": "Venezuela", "numeric": "862", "mentions": 9},
-                                 {"country": "RU", "name": "Russia", "numeric": "643", "mentions": 8}]
+    assert rows["countries"] == [
+        {"country": "VE", "name": "Venezuela", "numeric": "862", "mentions": 9},
+        {"country": "RU", "name": "Russia", "numeric": "643", "mentions": 8},
+    ]
     assert (rows["start"], rows["workers"], rows["total_mentions"]) == ("2019-01-25T14:00:00Z", 2, 17)
 
 
@@ -108,15 +142,25 @@ def test_stance_pairs_count_who_backs_or_opposes_whom():
     feed.add("stance", _stance("s3", "Russia", "support", "Nicolas Maduro", 0.9), NOW - 10, NOW)
     pairs = stance_pairs(feed.stances)
     assert [(p["actor"], p["polarity"], p["target"], p["count"], p["confidence"]) for p in pairs] == [
-        ("Donald Trump", "oppose", "Russia", 2, 0.7), ("Russia", "support", "Nicolas Maduro", 1, 0.9)]
+        ("Donald Trump", "oppose", "Russia", 2, 0.7),
+        ("Russia", "support", "Nicolas Maduro", 1, 0.9),
+    ]
     assert pairs[0]["types"] == ["criticize_or_accuse"] and pairs[0]["time"] == "2023-11-14T22:13:00Z"
 
 
 def test_page_state_holds_every_window_and_frames_as_one_server_sent_event():
     feed = LiveFeed()
     feed.add("quote", _quote("q1", "a", 0, text="line\nbreak “quoted”"), NOW, NOW)
-    answers = {"all": {"window": "all", "countries": [{"country": "VE", "mentions": 3}], "total_countries": 1,
-                       "total_mentions": 3, "workers": 1}, "1h": None}
+    answers = {
+        "all": {
+            "window": "all",
+            "countries": [{"country": "VE", "mentions": 3}],
+            "total_countries": 1,
+            "total_mentions": 3,
+            "workers": 1,
+        },
+        "1h": None,
+    }
     state = page_state(answers, feed, NOW, notice="country counts may be behind")
     assert [w["window"] for w in state["windows"]] == ["all", "1h", "1d"]
     assert state["windows"][0]["countries"][0]["name"] == "Venezuela"
@@ -149,11 +193,13 @@ def test_the_page_loads_only_files_the_worker_serves_and_the_vendored_files_carr
 ONE_MORE = {
     "id": "live-one-more",
     "title": "Japan and Brazil sign a new trade agreement in Tokyo",
-    "text": ("Japan and Brazil signed a trade agreement in Tokyo on Monday, cutting tariffs on beef, soybeans and "
-             "cars.\n“This agreement opens a new chapter for our two nations,” said Japanese Prime Minister Shigeru "
-             "Ishiba at a news conference with Brazilian President Luiz Inacio Lula da Silva.\nLula praised Japan "
-             "for its investment in Brazilian infrastructure and said the deal would create thousands of jobs in "
-             "Sao Paulo."),
+    "text": (
+        "Japan and Brazil signed a trade agreement in Tokyo on Monday, cutting tariffs on beef, soybeans and "
+        "cars.\n“This agreement opens a new chapter for our two nations,” said Japanese Prime Minister Shigeru "
+        "Ishiba at a news conference with Brazilian President Luiz Inacio Lula da Silva.\nLula praised Japan "
+        "for its investment in Brazilian infrastructure and said the deal would create thousands of jobs in "
+        "Sao Paulo."
+    ),
 }
 
 
@@ -162,8 +208,10 @@ def _screenshots(tmp_path: Path) -> Path:
 
 
 def _bars(browser) -> dict[str, int]:
-    return browser.evaluate("Object.fromEntries([...document.querySelectorAll('#bars .bar-row')]"
-                            ".map(r => [r.dataset.country, +r.querySelector('.count').textContent.replace(/,/g, '')]))")
+    return browser.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#bars .bar-row')]"
+        ".map(r => [r.dataset.country, +r.querySelector('.count').textContent.replace(/,/g, '')]))"
+    )
 
 
 @pytest.mark.kafka
@@ -176,10 +224,18 @@ def test_live_page_in_a_real_browser(kafka, kafka_settings, tmp_path):
 
     assert chromium_binary(), "chromium is missing: scripts/bootstrap.sh --test installs it"
     # Topics of its own: the page shows exactly these articles, whatever else the session published.
-    settings = kafka_settings.model_copy(update={
-        "app_id": "newswire-live", "web_port": free_port(), "topic_articles": "live.articles",
-        "topic_entities": "live.entities", "topic_quotes": "live.quotes", "topic_stances": "live.stances",
-        "topic_country_mentions": "live.country-mentions", "topic_dlq": "live.articles.dlq"})
+    settings = kafka_settings.model_copy(
+        update={
+            "app_id": "newswire-live",
+            "web_port": free_port(),
+            "topic_articles": "live.articles",
+            "topic_entities": "live.entities",
+            "topic_quotes": "live.quotes",
+            "topic_stances": "live.stances",
+            "topic_country_mentions": "live.country-mentions",
+            "topic_dlq": "live.articles.dlq",
+        }
+    )
     ensure_topics(settings)
     shots = _screenshots(tmp_path)
 
@@ -197,21 +253,28 @@ def test_live_page_in_a_real_browser(kafka, kafka_settings, tmp_path):
             browser.wait_for("document.querySelector('#connection')?.textContent === 'live'", 30, "the event stream")
             bars = browser.wait_for(
                 "(() => { const b = [...document.querySelectorAll('#bars .bar-row')].map(r => r.dataset.country);"
-                " return ['VE', 'RU', 'US'].every(c => b.includes(c)) && b; })()", 30, "the seed's countries")
+                " return ['VE', 'RU', 'US'].every(c => b.includes(c)) && b; })()",
+                30,
+                "the seed's countries",
+            )
             loaded_s = time.monotonic() - started
             assert _bars(browser) == {"RU": 15, "VE": 11, "US": 2}, bars
-            speakers = browser.wait_for("[...document.querySelectorAll('#quotes .speaker')].map(s => s.textContent)",
-                                        10, "the quotes")
+            speakers = browser.wait_for(
+                "[...document.querySelectorAll('#quotes .speaker')].map(s => s.textContent)", 10, "the quotes"
+            )
             assert {"Maria Zakharova", "Donald Trump"} <= set(speakers)
             confidences = browser.evaluate("[...document.querySelectorAll('#quotes .conf')].map(c => c.textContent)")
             assert confidences and all(re.fullmatch(r"\d{1,3}%", c) for c in confidences), confidences
-            stances = browser.evaluate("[...document.querySelectorAll('#stances .stance')].map(s => "
-                                       "s.dataset.actor + ' ' + s.querySelector('.verb').textContent + ' ' + "
-                                       "s.dataset.target)")
+            stances = browser.evaluate(
+                "[...document.querySelectorAll('#stances .stance')].map(s => "
+                "s.dataset.actor + ' ' + s.querySelector('.verb').textContent + ' ' + "
+                "s.dataset.target)"
+            )
             assert {"Russia backs Nicolas Maduro", "Donald Trump opposes Russia"} <= set(stances), stances
             # The map colours the seed's countries (world-atlas ids are ISO numeric: 862 is Venezuela).
             coloured = browser.wait_for(
-                "[...document.querySelectorAll('#map path.counted')].map(p => p.dataset.numeric)", 10, "the map")
+                "[...document.querySelectorAll('#map path.counted')].map(p => p.dataset.numeric)", 10, "the map"
+            )
             assert set(coloured) == {"862", "643", "840"}
             for window in ("1h", "1d"):  # the seed was published just now: this hour and today count it all
                 browser.evaluate(f"document.querySelector('#windows button[data-window=\"{window}\"]').click()")
@@ -225,11 +288,17 @@ def test_live_page_in_a_real_browser(kafka, kafka_settings, tmp_path):
             states = browser.evaluate("window.liveStates")
             published = time.monotonic()
             send([ONE_MORE])
-            browser.wait_for("(() => { const b = [...document.querySelectorAll('#bars .bar-row')]"
-                             ".map(r => r.dataset.country); return b.includes('JP') && b.includes('BR'); })()",
-                             30, "the new article's countries")
-            browser.wait_for("[...document.querySelectorAll('#quotes .speaker')].some(s => s.textContent === "
-                             "'Shigeru Ishiba')", 10, "the new article's quote")
+            browser.wait_for(
+                "(() => { const b = [...document.querySelectorAll('#bars .bar-row')]"
+                ".map(r => r.dataset.country); return b.includes('JP') && b.includes('BR'); })()",
+                30,
+                "the new article's countries",
+            )
+            browser.wait_for(
+                "[...document.querySelectorAll('#quotes .speaker')].some(s => s.textContent === 'Shigeru Ishiba')",
+                10,
+                "the new article's quote",
+            )
             updated_s = time.monotonic() - published
             assert browser.evaluate("window.notReloaded") is True, "the page reloaded instead of updating"
             assert browser.evaluate("window.liveStates") > states
@@ -238,9 +307,12 @@ def test_live_page_in_a_real_browser(kafka, kafka_settings, tmp_path):
             assert "new chapter" in first  # the newest article's quotes come first
             assert "Brazil backs Japan" in browser.evaluate(
                 "[...document.querySelectorAll('#stances .stance')].map(s => s.dataset.actor + ' ' + "
-                "s.querySelector('.verb').textContent + ' ' + s.dataset.target)")
+                "s.querySelector('.verb').textContent + ' ' + s.dataset.target)"
+            )
             time.sleep(1.5)
             browser.screenshot(shots / "live-after-one-more.png")
             assert browser.errors() == []
-        print(f"live page: loaded in {loaded_s:.1f} s, updated {updated_s:.1f} s after publishing "
-              f"(including the worker's processing)")
+        print(
+            f"live page: loaded in {loaded_s:.1f} s, updated {updated_s:.1f} s after publishing "
+            f"(including the worker's processing)"
+        )

@@ -45,10 +45,19 @@ def _entity(result: dict, canonical: str) -> dict:
 
 # --- the seed article (gold: shared/eval/seed-gold.jsonl, copied here as numbers) -----------
 
+
 def test_seed_persons_are_canonical_people(seed):
     persons = {e["canonical"] for e in seed["entities"] if e["label"] == "PERSON"}
-    assert {"Maria Zakharova", "Nicolas Maduro", "Juan Guaido", "Donald Trump", "Mike Pompeo",
-            "Sergey Lavrov", "Dmitry Peskov", "Fabiana Rosales"} <= persons
+    assert {
+        "Maria Zakharova",
+        "Nicolas Maduro",
+        "Juan Guaido",
+        "Donald Trump",
+        "Mike Pompeo",
+        "Sergey Lavrov",
+        "Dmitry Peskov",
+        "Fabiana Rosales",
+    } <= persons
     # The NER tags the short forms "Pompeo" GPE/ORG and "Trump" ORG; they merge into the full names.
     pompeo = _entity(seed, "Mike Pompeo")
     assert pompeo["id"] == "person:mike-pompeo"
@@ -93,8 +102,10 @@ def test_seed_direct_quotes_match_gold(seed):
 def test_seed_indirect_quotes(seed):
     got = [(q["speaker"], q["text"]) for q in _quotes(seed, kinds=("indirect",))]
     assert ("Russia", "it has military personnel in Venezuela") in got
-    assert ("Maria Zakharova",
-            "Russia had delivered a shipment of humanitarian aid at the request of the Venezuelan government") in got
+    assert (
+        "Maria Zakharova",
+        "Russia had delivered a shipment of humanitarian aid at the request of the Venezuelan government",
+    ) in got
 
 
 def test_seed_country_counts_equal_gold(seed):
@@ -133,6 +144,7 @@ def test_result_shape_is_deterministic_json(nlp, seed):
 
 # --- small texts pinning the hard cases ------------------------------------------------------
 
+
 def test_partial_quote_inside_reporter_text(nlp):
     r = analyze_article("President Donald Trump urged Moscow to “get out” of Venezuela.", nlp)
     [q] = _quotes(r)
@@ -140,7 +152,10 @@ def test_partial_quote_inside_reporter_text(nlp):
 
 
 def test_split_quote_gives_two_entries_with_one_speaker(nlp):
-    text = "Chancellor Angela Merkel spoke in Berlin on Monday. “We will win this fight,” she said, “and we will win it soon.”"
+    text = (
+        "Chancellor Angela Merkel spoke in Berlin on Monday. “We will win this fight,” she said, "
+        "“and we will win it soon.”"
+    )
     r = analyze_article(text, nlp)
     quotes = _quotes(r)
     assert [q["text"] for q in quotes] == ["We will win this fight,", "and we will win it soon."]
@@ -164,8 +179,10 @@ def test_quoted_spans_with_mixed_marks_and_apostrophes():
 
 
 def test_pronoun_speaker_is_last_person_subject(nlp):
-    text = ("Finance Minister Olaf Scholz met Emmanuel Macron on Tuesday. "
-            "He said the plan was “a good compromise for everyone involved.”")
+    text = (
+        "Finance Minister Olaf Scholz met Emmanuel Macron on Tuesday. "
+        "He said the plan was “a good compromise for everyone involved.”"
+    )
     [q] = _quotes(analyze_article(text, nlp))
     assert q["speaker"] == "Olaf Scholz" and q["kind"] == "partial"
 
@@ -173,8 +190,10 @@ def test_pronoun_speaker_is_last_person_subject(nlp):
 def test_multi_sentence_quote_and_continuation(nlp):
     text = '"I think we can do it," said Caddell. "Yesterday there were two polls. They had similar numbers."'
     quotes = _quotes(analyze_article(text, nlp))
-    assert [q["text"] for q in quotes] == ["I think we can do it,",
-                                           "Yesterday there were two polls. They had similar numbers."]
+    assert [q["text"] for q in quotes] == [
+        "I think we can do it,",
+        "Yesterday there were two polls. They had similar numbers.",
+    ]
     assert {q["speaker"] for q in quotes} == {"Caddell"}
 
 
@@ -187,8 +206,10 @@ def test_capital_acting_is_its_country_in_stances(nlp):
     text = "Moscow continues to back Syrian President Bashar Assad, while Washington has condemned Assad."
     r = analyze_article(text, nlp)
     got = {(s["actor"], s["target"], s["polarity"], s["type"]) for s in r["stances"]}
-    assert got == {("Russia", "Bashar Assad", "support", "express_support"),
-                   ("United States", "Bashar Assad", "oppose", "criticize_or_accuse")}
+    assert got == {
+        ("Russia", "Bashar Assad", "support", "express_support"),
+        ("United States", "Bashar Assad", "oppose", "criticize_or_accuse"),
+    }
     russia = _entity(r, "Russia")
     assert russia["id"] == "gpe:russia" and russia["country"] == "RU"
 
@@ -227,7 +248,7 @@ def test_georgia_needs_corroboration(nlp):
 
 
 def test_short_form_of_a_body_is_the_body(nlp):
-    text = ("The Royal College of Surgeons warned of delays. “We are worried,” the College said.")
+    text = "The Royal College of Surgeons warned of delays. “We are worried,” the College said."
     r = analyze_article(text, nlp)
     names = {e["canonical"] for e in r["entities"]}
     assert "College" not in names and "Royal College of Surgeons" in names
@@ -261,38 +282,49 @@ def test_quote_in_title_is_not_extracted_but_countries_are(nlp):
 
 # --- speakers: pronouns, descriptions, unnamed voices (rules added with the evaluation) ----------
 
+
 def _speakers(nlp, text) -> list[tuple[str, str | None]]:
     return [(q["text"], q["speaker"]) for q in _quotes(analyze_article(text, nlp))]
 
 
 def test_pronoun_prefers_the_only_person_of_the_previous_sentence(nlp):
-    text = ("US Treasury Secretary John Snow said a strong dollar was good. But that was not enough for "
-            "Mr Sarkozy. “If the Americans were to change their policy, it's up to them,” he said.")
+    text = (
+        "US Treasury Secretary John Snow said a strong dollar was good. But that was not enough for "
+        "Mr Sarkozy. “If the Americans were to change their policy, it's up to them,” he said."
+    )
     assert [sp for _, sp in _speakers(nlp, text)] == ["Sarkozy"]
 
 
 def test_pronoun_respects_gender_from_honorifics(nlp):
-    text = ("Ann Widdecombe introduced the speaker. Mr Michael Howard opened the debate. "
-            "She said the plan was “a disgrace to the party”.")
+    text = (
+        "Ann Widdecombe introduced the speaker. Mr Michael Howard opened the debate. "
+        "She said the plan was “a disgrace to the party”."
+    )
     assert [sp for _, sp in _speakers(nlp, text)] == ["Ann Widdecombe"]
 
 
 def test_pronoun_chain_follows_the_first_resolved_pronoun(nlp):
-    text = ("Mr Gref was keen to distance himself from the comments. The privatisation of companies such as "
-            "Yukos had been badly handled, he said. But he stressed that the state must leave oil. "
-            "“Our government is ineffective,” he said.")
+    text = (
+        "Mr Gref was keen to distance himself from the comments. The privatisation of companies such as "
+        "Yukos had been badly handled, he said. But he stressed that the state must leave oil. "
+        "“Our government is ineffective,” he said."
+    )
     assert _speakers(nlp, text) == [("Our government is ineffective,", "Gref")]
 
 
 def test_role_description_uses_its_modifiers(nlp):
-    text = ("French President Jacques Chirac arrived on Monday. His words about President Bush met a cool "
-            "reception. The French president told reporters: “Europe needs unity.”")
+    text = (
+        "French President Jacques Chirac arrived on Monday. His words about President Bush met a cool "
+        "reception. The French president told reporters: “Europe needs unity.”"
+    )
     assert _speakers(nlp, text) == [("Europe needs unity.", "Jacques Chirac")]
 
 
 def test_title_words_make_a_person_and_a_role(nlp):
-    text = ("Cardinal Cormac Murphy-O'Connor spoke at Westminster. On Friday, the cardinal will address the "
-            "congregation. “It is possible, it is real,” he will say.")
+    text = (
+        "Cardinal Cormac Murphy-O'Connor spoke at Westminster. On Friday, the cardinal will address the "
+        "congregation. “It is possible, it is real,” he will say."
+    )
     r = analyze_article(text, nlp)
     assert [q["speaker"] for q in _quotes(r)] == ["Cormac Murphy-O'Connor"]
     assert _entity(r, "Cormac Murphy-O'Connor")["label"] == "PERSON"
@@ -304,20 +336,26 @@ def test_unnamed_spokesman_speaks_for_the_body_just_named(nlp):
 
 
 def test_weak_cue_without_a_speaker_gives_way_to_the_speech_verb_above(nlp):
-    text = ("Daiwa Securities analyst Mark Pervan spoke on Monday. He said the valuation would put increased "
-            "pressure on Xstrata to look at “sweetening” its offer.")
+    text = (
+        "Daiwa Securities analyst Mark Pervan spoke on Monday. He said the valuation would put increased "
+        "pressure on Xstrata to look at “sweetening” its offer."
+    )
     assert _speakers(nlp, text) == [("sweetening", "Mark Pervan")]
 
 
 def test_quote_inside_a_claim_is_not_the_dismissers(nlp):
-    text = ("Tory leader Michael Howard has dismissed claims that his immigration policy was “moving onto the "
-            "turf” of the British National Party.")
+    text = (
+        "Tory leader Michael Howard has dismissed claims that his immigration policy was “moving onto the "
+        "turf” of the British National Party."
+    )
     assert _speakers(nlp, text) == [("moving onto the turf", None)]
 
 
 def test_dash_attribution_lines(nlp):
-    text = ("Readers wrote in.\n“He is ignorant of our culture and lives.” ― Pamela Padilla\n"
-            "“Maybe we can build a wall around him.” ― Steve Quinlan.")
+    text = (
+        "Readers wrote in.\n“He is ignorant of our culture and lives.” ― Pamela Padilla\n"
+        "“Maybe we can build a wall around him.” ― Steve Quinlan."
+    )
     assert [sp for _, sp in _speakers(nlp, text)] == ["Pamela Padilla", "Steve Quinlan"]
 
 
@@ -343,43 +381,66 @@ def test_big_capital_tagged_as_a_person_still_counts(nlp):
 
 # --- stances: the broader rules --------------------------------------------------------------
 
+
 def _stances(nlp, text) -> set[tuple[str, str, str, str]]:
     return {(s["actor"], s["target"], s["polarity"], s["type"]) for s in analyze_article(text, nlp)["stances"]}
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Mr Yushchenko defeated Moscow-backed presidential candidate Viktor Yanukovych at the polls.",
-     {("Russia", "Viktor Yanukovych", "support", "express_support")}),
-    ("Aid charity Actionaid criticised Gordon Brown's preoccupation with finding a vaccine.",
-     {("Actionaid", "Gordon Brown", "oppose", "criticize_or_accuse")}),
-    ("Former minister Clare Short has criticised the US-led aid coalition.",
-     {("Clare Short", "United States", "oppose", "criticize_or_accuse")}),
-    ("The Kremlin last year seized and sold Yukos' main production arm to Rosneft.",
-     {("Russia", "Yukos", "oppose", "sanction")}),
-    ("Tony Blair paid tribute to Democrat John Kerry's campaign on Wednesday.",
-     {("Tony Blair", "John Kerry", "support", "praise")}),
-    ("Tony Blair has urged London mayor Ken Livingstone to apologise for his comment.",
-     {("Tony Blair", "Ken Livingstone", "oppose", "appeal_or_demand")}),
-    ("Gordon Brown said he had agreed with Italian finance minister Domenico Siniscalco to push forward with the plans.",
-     {("Gordon Brown", "Domenico Siniscalco", "support", "cooperate")}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Mr Yushchenko defeated Moscow-backed presidential candidate Viktor Yanukovych at the polls.",
+            {("Russia", "Viktor Yanukovych", "support", "express_support")},
+        ),
+        (
+            "Aid charity Actionaid criticised Gordon Brown's preoccupation with finding a vaccine.",
+            {("Actionaid", "Gordon Brown", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Former minister Clare Short has criticised the US-led aid coalition.",
+            {("Clare Short", "United States", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "The Kremlin last year seized and sold Yukos' main production arm to Rosneft.",
+            {("Russia", "Yukos", "oppose", "sanction")},
+        ),
+        (
+            "Tony Blair paid tribute to Democrat John Kerry's campaign on Wednesday.",
+            {("Tony Blair", "John Kerry", "support", "praise")},
+        ),
+        (
+            "Tony Blair has urged London mayor Ken Livingstone to apologise for his comment.",
+            {("Tony Blair", "Ken Livingstone", "oppose", "appeal_or_demand")},
+        ),
+        (
+            "Gordon Brown said he had agreed with Italian finance minister Domenico Siniscalco "
+            "to push forward with the plans.",
+            {("Gordon Brown", "Domenico Siniscalco", "support", "cooperate")},
+        ),
+    ],
+)
 def test_stance_rules(nlp, text, expected):
     assert _stances(nlp, text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    # a hypothetical is no stance
-    "Washington argues that it could lead to a buying spree for arms that China could use to threaten Taiwan.",
-    # what a source says about others is the source's claim, not a stance of Israel
-    "Mahmoud Abbas said Israel backed the plan on Monday.",
-    # inside a quote: the speaker's words
-    "“Russia backs Nicolas Maduro,” said John Smith.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a hypothetical is no stance
+        "Washington argues that it could lead to a buying spree for arms that China could use to threaten Taiwan.",
+        # what a source says about others is the source's claim, not a stance of Israel
+        "Mahmoud Abbas said Israel backed the plan on Monday.",
+        # inside a quote: the speaker's words
+        "“Russia backs Nicolas Maduro,” said John Smith.",
+    ],
+)
 def test_no_stance(nlp, text):
     assert _stances(nlp, text) == set()
 
 
 # --- API --------------------------------------------------------------------------------------
+
 
 def test_batch_keeps_order_and_ids(nlp):
     articles = [{"id": "a", "text": "Talks in Kenya."}, {"text": "Talks in Peru.", "title": "Peru"}, "Talks in Chile."]
@@ -442,6 +503,7 @@ def test_morphology_component_replaces_ruler_and_lemmatizer(nlp):
     assert {"attribute_ruler", "lemmatizer"} <= set(nlp.disabled)  # kept as the source of the rules
     # Adding it again is a no-op.
     from streams.nlp.pipeline import prepare_pipeline
+
     assert prepare_pipeline(nlp).pipe_names == nlp.pipe_names
 
 
@@ -449,11 +511,15 @@ def test_morphology_gives_the_same_annotation_as_the_model(nlp):
     """Tag, POS, morphology, lemma and dependency label, token for token, twice (cold and warm
     table), including the ruler's multi-token patterns ("there is", "let's", "gon na", "ai n't")."""
     reference = _reference_pipeline()
-    expected = [[(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
-                for doc in reference.pipe(MORPHOLOGY_TEXTS)]
+    expected = [
+        [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+        for doc in reference.pipe(MORPHOLOGY_TEXTS)
+    ]
     for _ in range(2):
-        got = [[(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
-               for doc in nlp.pipe(MORPHOLOGY_TEXTS)]
+        got = [
+            [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+            for doc in nlp.pipe(MORPHOLOGY_TEXTS)
+        ]
         assert got == expected
     lemmas = {t.text: t.lemma_ for t in nlp("She urged them and was saying it.")}
     assert lemmas["urged"] == "urge" and lemmas["saying"] == "say" and lemmas["was"] == "be"
@@ -494,6 +560,7 @@ def test_analysis_equals_the_one_over_the_models_own_components(nlp):
     ours = analyze_article({"id": "seed", "text": text}, nlp)
     body = next(iter(reference.pipe([text])))
     from streams.nlp import analyze_doc
+
     assert analyze_doc(body, None, article_id="seed") == ours
 
 

@@ -22,8 +22,12 @@ from tests.support import SEED, free_port
 
 pytestmark = pytest.mark.kafka
 
-KINDS = {"news.entities": "entity", "news.quotes": "quote", "news.stances": "stance",
-         "news.country-mentions": "country-mention"}
+KINDS = {
+    "news.entities": "entity",
+    "news.quotes": "quote",
+    "news.stances": "stance",
+    "news.country-mentions": "country-mention",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +68,21 @@ def test_seed_article_events_on_every_topic(worker_settings, nlp):
     assert len(all_ids) == len(set(all_ids)), "event ids must be unique"
 
     persons = {r["value"]["canonical"] for r in events["entity"] if r["value"]["label"] == "PERSON"}
-    assert {"Maria Zakharova", "Nicolas Maduro", "Juan Guaido", "Donald Trump", "Mike Pompeo",
-            "Sergey Lavrov", "Dmitry Peskov"} <= persons
+    assert {
+        "Maria Zakharova",
+        "Nicolas Maduro",
+        "Juan Guaido",
+        "Donald Trump",
+        "Mike Pompeo",
+        "Sergey Lavrov",
+        "Dmitry Peskov",
+    } <= persons
     speakers = Counter(r["value"]["speaker"] for r in events["quote"])
     assert speakers["Maria Zakharova"] >= 2 and speakers["Donald Trump"] >= 2
     assert {(r["value"]["actor"], r["value"]["polarity"], r["value"]["target"]) for r in events["stance"]} >= {
-        ("Russia", "support", "Nicolas Maduro"), ("Donald Trump", "oppose", "Russia")}
+        ("Russia", "support", "Nicolas Maduro"),
+        ("Donald Trump", "oppose", "Russia"),
+    }
 
     counts = {r["key"]: r["value"]["count"] for r in events["country-mention"]}
     assert {"VE", "RU", "US"} <= set(counts)
@@ -78,18 +91,25 @@ def test_seed_article_events_on_every_topic(worker_settings, nlp):
 
 
 def test_malformed_input_is_dead_lettered_and_the_next_article_processed(worker_settings):
-    good = {"id": "good-after-bad", "title": "Talks in Paris",
-            "text": "The French president met the German chancellor in Paris on Monday."}
-    _send(worker_settings, [
-        (b"bad-json", b"{not json"),
-        (b"bad-shape", json.dumps({"id": "bad-shape", "text": 42}).encode()),
-        (b"bad-utf8", b"\xff\xfe\x00garbage"),
-        (b"good-after-bad", json.dumps(good).encode()),
-    ])
+    good = {
+        "id": "good-after-bad",
+        "title": "Talks in Paris",
+        "text": "The French president met the German chancellor in Paris on Monday.",
+    }
+    _send(
+        worker_settings,
+        [
+            (b"bad-json", b"{not json"),
+            (b"bad-shape", json.dumps({"id": "bad-shape", "text": 42}).encode()),
+            (b"bad-utf8", b"\xff\xfe\x00garbage"),
+            (b"good-after-bad", json.dumps(good).encode()),
+        ],
+    )
     wait_until_processed(worker_settings, timeout=90)
 
-    dead = {r["key"]: r for r in tail(worker_settings, [worker_settings.topic_dlq], from_beginning=True,
-                                      idle_timeout=2)}
+    dead = {
+        r["key"]: r for r in tail(worker_settings, [worker_settings.topic_dlq], from_beginning=True, idle_timeout=2)
+    }
     assert set(dead) >= {"bad-json", "bad-shape", "bad-utf8"}
     assert dead["bad-json"]["value"] == "{not json"  # the original bytes, untouched
     reasons = {key: dead[key]["headers"]["__connect.errors.exception.class.name"] for key in dead}
@@ -116,16 +136,17 @@ def _metric(settings, sample: str) -> float:
 def test_untidy_metadata_is_normalised_or_dropped_and_the_article_analysed(worker_settings):
     text = "The French president met the German chancellor in Paris on Monday."
     naive = {"id": "naive-time", "title": "Talks", "text": text, "published_at": "2024-04-24T06:05:00"}
-    untidy = {"id": "bad-metadata", "title": {"en": "Talks"}, "text": text, "published_at": "yesterday",
-              "source": 7}
-    _send(worker_settings, [(b"naive-time", json.dumps(naive).encode()),
-                            (b"bad-metadata", json.dumps(untidy).encode())])
+    untidy = {"id": "bad-metadata", "title": {"en": "Talks"}, "text": text, "published_at": "yesterday", "source": 7}
+    _send(
+        worker_settings, [(b"naive-time", json.dumps(naive).encode()), (b"bad-metadata", json.dumps(untidy).encode())]
+    )
     wait_until_processed(worker_settings, timeout=90)
 
     events = _events_by_article(worker_settings)
     for article_id, published_at, assumed, dropped in [
-            ("naive-time", "2024-04-24T06:05:00Z", {"timezone": "UTC"}, None),
-            ("bad-metadata", None, None, {"title": "wrong_type", "published_at": "unreadable", "source": "wrong_type"})]:
+        ("naive-time", "2024-04-24T06:05:00Z", {"timezone": "UTC"}, None),
+        ("bad-metadata", None, None, {"title": "wrong_type", "published_at": "unreadable", "source": "wrong_type"}),
+    ]:
         assert {"FR", "DE"} <= {r["key"] for r in events[article_id]["country-mention"]}, article_id
         for kind, records in events[article_id].items():
             for record in records:
@@ -137,15 +158,18 @@ def test_untidy_metadata_is_normalised_or_dropped_and_the_article_analysed(worke
     assert not dead & {"naive-time", "bad-metadata"}
 
     # Counted once committed: give the worker a moment past the commit.
-    expected = {'newswire_metadata_normalised_total{field="published_at",reason="naive_time"}': 1.0,
-                'newswire_metadata_dropped_total{field="published_at",reason="unreadable"}': 1.0,
-                'newswire_metadata_dropped_total{field="title",reason="wrong_type"}': 1.0,
-                'newswire_metadata_dropped_total{field="source",reason="wrong_type"}': 1.0,
-                'newswire_metadata_dropped_total{field="url",reason="wrong_type"}': 0.0}
+    expected = {
+        'newswire_metadata_normalised_total{field="published_at",reason="naive_time"}': 1.0,
+        'newswire_metadata_dropped_total{field="published_at",reason="unreadable"}': 1.0,
+        'newswire_metadata_dropped_total{field="title",reason="wrong_type"}': 1.0,
+        'newswire_metadata_dropped_total{field="source",reason="wrong_type"}': 1.0,
+        'newswire_metadata_dropped_total{field="url",reason="wrong_type"}': 0.0,
+    }
     deadline = time.monotonic() + 10
     while {s: _metric(worker_settings, s) for s in expected} != expected and time.monotonic() < deadline:
         time.sleep(0.5)
     assert {s: _metric(worker_settings, s) for s in expected} == expected
+
 
 def _raw_records(settings, topics: list[str]) -> list:
     """Every committed record of `topics`, as kafka-python hands it to a subscriber."""
@@ -167,8 +191,12 @@ def _raw_records(settings, topics: list[str]) -> list:
 
 
 def test_event_records_are_cloudevents_in_binary_mode(worker_settings):
-    dated = {"id": "ce-dated", "title": "Talks in Rome", "published_at": "2024-03-05T10:15:00+01:00",
-             "text": "Italian and Spanish ministers met in Rome. \"We agree,\" said Maria Rossi."}
+    dated = {
+        "id": "ce-dated",
+        "title": "Talks in Rome",
+        "published_at": "2024-03-05T10:15:00+01:00",
+        "text": 'Italian and Spanish ministers met in Rome. "We agree," said Maria Rossi.',
+    }
     undated = {"id": "ce-undated", "text": "Protests spread across Chile and Peru on Tuesday."}
     _send(worker_settings, [(a["id"].encode(), json.dumps(a).encode()) for a in (dated, undated)])
     wait_until_processed(worker_settings, timeout=90)

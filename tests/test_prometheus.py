@@ -70,8 +70,9 @@ def _as_counts(answer: dict) -> dict[str, int]:
     return {row["country"]: row["mentions"] for row in answer["countries"]}
 
 
-def _windows_of(hours_or_days: str, expected: list[tuple[float, dict[str, int]]], country: str,
-                now: float) -> dict[str, int]:
+def _windows_of(
+    hours_or_days: str, expected: list[tuple[float, dict[str, int]]], country: str, now: float
+) -> dict[str, int]:
     """Expected {window start: mentions} of one country, for the windows a worker keeps at `now`."""
     size, kept = (HOUR, HOURLY_RETENTION_H * HOUR) if hours_or_days == "1h" else (DAY, DAILY_RETENTION_D * DAY)
     out: Counter[str] = Counter()
@@ -86,18 +87,31 @@ def _windows_of(hours_or_days: str, expected: list[tuple[float, dict[str, int]]]
 @pytest.fixture(scope="module")
 def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
     now = time.time()
-    settings = kafka_settings.model_copy(update={
-        "app_id": "newswire-obs", "web_port": free_port(), "session_timeout_s": 10.0, "lag_poll_interval_s": 1.0,
-        "hourly_retention_hours": HOURLY_RETENTION_H, "daily_retention_days": DAILY_RETENTION_D,
-        "store": "rocksdb://", "data_dir": tmp_path_factory.mktemp("obs"),
-        **{f"topic_{name}": f"obs.{name}" for name in
-           ("articles", "entities", "quotes", "stances", "country_mentions", "dlq")},
-    })
+    settings = kafka_settings.model_copy(
+        update={
+            "app_id": "newswire-obs",
+            "web_port": free_port(),
+            "session_timeout_s": 10.0,
+            "lag_poll_interval_s": 1.0,
+            "hourly_retention_hours": HOURLY_RETENTION_H,
+            "daily_retention_days": DAILY_RETENTION_D,
+            "store": "rocksdb://",
+            "data_dir": tmp_path_factory.mktemp("obs"),
+            **{
+                f"topic_{name}": f"obs.{name}"
+                for name in ("articles", "entities", "quotes", "stances", "country_mentions", "dlq")
+            },
+        }
+    )
     ensure_topics(settings)
     worker = WorkerProcess(settings)
     reprocess_port = free_port()  # `newswire reprocess --web-port`: scraped whenever it runs
-    server = prometheus.PrometheusServer(tmp_path_factory.mktemp("prometheus"), free_port(),
-                                         [f"127.0.0.1:{settings.web_port}"], [f"127.0.0.1:{reprocess_port}"])
+    server = prometheus.PrometheusServer(
+        tmp_path_factory.mktemp("prometheus"),
+        free_port(),
+        [f"127.0.0.1:{settings.web_port}"],
+        [f"127.0.0.1:{reprocess_port}"],
+    )
     try:
         worker.start()
         server.start()
@@ -113,19 +127,27 @@ def scenario(kafka, kafka_settings, nlp, tmp_path_factory):
         bad = [(b"bad-json", b"{not json"), (b"bad-shape", json.dumps({"id": "bad-shape", "text": 42}).encode())]
         records = [(a["id"].encode(), json.dumps(a).encode()) for a in articles] + bad
         sent = [kafka_producer.send(settings.topic_articles, key=k, value=v) for k, v in records]
-        record_times = [future.get(timeout=30).timestamp / 1000 for future in sent][:len(articles)]
+        record_times = [future.get(timeout=30).timestamp / 1000 for future in sent][: len(articles)]
         kafka_producer.close()
         _wait_until_counted(settings)
 
         analyses = [analyze_article(article, nlp)["countries"] for article in articles]
         expected = sum((Counter(counts) for counts in analyses), Counter())
         # What the tables use: published_at, else the record timestamp (which the events inherit).
-        event_times = [parse_time(article["published_at"]) if "published_at" in article else record_time
-                       for article, record_time in zip(articles, record_times, strict=True)]
+        event_times = [
+            parse_time(article["published_at"]) if "published_at" in article else record_time
+            for article, record_time in zip(articles, record_times, strict=True)
+        ]
         state = {
-            "settings": settings, "worker": worker, "prometheus": server, "url": f"http://127.0.0.1:{settings.web_port}",
-            "expected": dict(expected), "by_event_time": list(zip(event_times, analyses, strict=True)),
-            "articles": len(articles), "dead_lettered": len(bad), "reprocess_port": reprocess_port,
+            "settings": settings,
+            "worker": worker,
+            "prometheus": server,
+            "url": f"http://127.0.0.1:{settings.web_port}",
+            "expected": dict(expected),
+            "by_event_time": list(zip(event_times, analyses, strict=True)),
+            "articles": len(articles),
+            "dead_lettered": len(bad),
+            "reprocess_port": reprocess_port,
         }
         yield state
         worker = state["worker"]  # the kill test replaces it with the restarted one
@@ -199,8 +221,10 @@ def test_changelog_topics_were_created_before_the_worker_subscribed(scenario):
         described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
     finally:
         admin.close()
-    configs = {name: {key: entry["value"] for key, entry in entries.items()}
-               for name, entries in next(iter(described.values())).items()}
+    configs = {
+        name: {key: entry["value"] for key, entry in entries.items()}
+        for name, entries in next(iter(described.values())).items()
+    }
     assert configs[names[0]]["cleanup.policy"] == "compact"
     assert configs[names[1]]["cleanup.policy"] == "compact,delete"
     assert configs[names[1]]["retention.ms"] == str(HOURLY_RETENTION_H * HOUR * 1000)
@@ -214,33 +238,43 @@ def test_changelog_topics_were_created_before_the_worker_subscribed(scenario):
 @pytest.mark.kafka
 def test_metrics_follow_prometheus_conventions(scenario):
     body = urllib.request.urlopen(f"{scenario['url']}/metrics", timeout=10).read()
-    lint = subprocess.run([prometheus.binary("promtool"), "check", "metrics"], input=body, capture_output=True,
-                          timeout=60)
+    lint = subprocess.run(
+        [prometheus.binary("promtool"), "check", "metrics"], input=body, capture_output=True, timeout=60
+    )
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout.decode() + lint.stderr.decode()
 
 
 def test_promtool_accepts_the_deploy_config_and_rules_and_their_unit_tests_pass():
-    for args in (["check", "config", str(prometheus.CONFIG)], ["check", "rules", str(prometheus.RULES)],
-                 ["test", "rules", str(prometheus.RULE_TESTS)]):
+    for args in (
+        ["check", "config", str(prometheus.CONFIG)],
+        ["check", "rules", str(prometheus.RULES)],
+        ["test", "rules", str(prometheus.RULE_TESTS)],
+    ):
         checked = prometheus.promtool(*args)
         assert checked.returncode == 0, checked.stdout + checked.stderr
-    tested = {test["alertname"] for case in yaml.safe_load(prometheus.RULE_TESTS.read_text())["tests"]
-              for test in case["alert_rule_test"]}
+    tested = {
+        test["alertname"]
+        for case in yaml.safe_load(prometheus.RULE_TESTS.read_text())["tests"]
+        for test in case["alert_rule_test"]
+    }
     assert "NewswireLowConfidenceShareHigh" in tested
 
 
 def _scraped_everything(scenario) -> None:
     server = scenario["prometheus"]
     records = scenario["articles"] + scenario["dead_lettered"]
-    server.wait_for("all the articles", lambda: server.query(
-        f'sum(newswire_articles_processed_total{{job="{prometheus.JOB}"}}) == {records}'))
+    server.wait_for(
+        "all the articles",
+        lambda: server.query(f'sum(newswire_articles_processed_total{{job="{prometheus.JOB}"}}) == {records}'),
+    )
 
 
 @pytest.mark.kafka
 def test_prometheus_country_series_equal_the_sum_of_analyze(scenario):
     _scraped_everything(scenario)
     series = scenario["prometheus"].query(
-        f'sum by (country) (newswire_country_mentions_total{{job="{prometheus.JOB}"}})')
+        f'sum by (country) (newswire_country_mentions_total{{job="{prometheus.JOB}"}})'
+    )
     assert {s["metric"]["country"]: int(float(s["value"][1])) for s in series} == scenario["expected"]
 
 
@@ -251,9 +285,23 @@ def reprocessed(scenario):
     settings, server = scenario["settings"], scenario["prometheus"]
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "reprocess", "--since", "all", "--extractor-version", "obs-2",
-         "--web-port", str(scenario["reprocess_port"])],
-        env=os.environ | settings.as_env(), capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "reprocess",
+            "--since",
+            "all",
+            "--extractor-version",
+            "obs-2",
+            "--web-port",
+            str(scenario["reprocess_port"]),
+        ],
+        env=os.environ | settings.as_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0 and "caught up" in result.stderr, result.stderr[-3000:]
     print(f"reprocess: {time.monotonic() - started:.1f} s")
     job = f'job="{prometheus.REPROCESS_JOB}"'
@@ -272,8 +320,10 @@ def test_reprocess_progress_is_scraped(scenario, reprocessed):
     assert reprocessed["planned"] == records
     assert 0 < reprocessed["processed"] <= records
     # Once it has stopped, its target is down (not an alert: a job of its own).
-    scenario["prometheus"].wait_for("the reprocess target down", lambda: scenario["prometheus"].query(
-        f'up{{job="{prometheus.REPROCESS_JOB}"}} == 0'))
+    scenario["prometheus"].wait_for(
+        "the reprocess target down",
+        lambda: scenario["prometheus"].query(f'up{{job="{prometheus.REPROCESS_JOB}"}} == 0'),
+    )
 
 
 @pytest.mark.kafka
@@ -282,8 +332,11 @@ def test_every_dashboard_query_returns_data(scenario, reprocessed):
     time.sleep(2)  # a couple more scrapes, so every rate() has two samples after the work
     queries = prometheus.dashboard_queries(rate_interval="5m", time_range="1h")
     assert len(queries) >= 30
-    legends = {target["expr"]: target.get("legendFormat", "") for panel in
-               json.loads(prometheus.DASHBOARD.read_text())["panels"] for target in panel["targets"]}
+    legends = {
+        target["expr"]: target.get("legendFormat", "")
+        for panel in json.loads(prometheus.DASHBOARD.read_text())["panels"]
+        for target in panel["targets"]
+    }
     assert sum("newswire_reprocess_" in expr for _, expr in queries) >= 7
     for title, expr in queries:
         # The reprocess panels show a run while it runs: asked at its last scrape, the others now.
@@ -301,21 +354,39 @@ def test_every_dashboard_query_returns_data(scenario, reprocessed):
 def test_every_alert_rule_evaluates_and_dead_letters_alert(scenario):
     server = scenario["prometheus"]
     rules = prometheus.alert_rules()
-    assert {rule["alert"] for rule in rules} == {"NewswireWorkerDown", "NewswireConsumerLagGrowing",
-                                                 "NewswireDeadLetterRateHigh", "NewswireNoArticles",
-                                                 "NewswireLowConfidenceShareHigh"}
+    assert {rule["alert"] for rule in rules} == {
+        "NewswireWorkerDown",
+        "NewswireConsumerLagGrowing",
+        "NewswireDeadLetterRateHigh",
+        "NewswireNoArticles",
+        "NewswireLowConfidenceShareHigh",
+    }
     for rule in rules:
         server.query(rule["expr"])  # raises on a PromQL error
-    loaded = server.wait_for("rules evaluated", lambda: [
-        rule for group in server.api("rules")["groups"] for rule in group["rules"]
-        if rule.get("lastEvaluation", "").startswith("20")] or None)
+    loaded = server.wait_for(
+        "rules evaluated",
+        lambda: (
+            [
+                rule
+                for group in server.api("rules")["groups"]
+                for rule in group["rules"]
+                if rule.get("lastEvaluation", "").startswith("20")
+            ]
+            or None
+        ),
+    )
     assert {rule["name"] for rule in loaded} == {rule["alert"] for rule in rules}
     for rule in loaded:
         assert rule["health"] == "ok", (rule["name"], rule.get("lastError"))
     # 2 of 8 records were dead-lettered: over the 5% threshold, so that alert is pending (for: 5m).
-    server.wait_for("NewswireDeadLetterRateHigh pending", lambda: [
-        alert for alert in server.api("alerts")["alerts"]
-        if alert["labels"]["alertname"] == "NewswireDeadLetterRateHigh"])
+    server.wait_for(
+        "NewswireDeadLetterRateHigh pending",
+        lambda: [
+            alert
+            for alert in server.api("alerts")["alerts"]
+            if alert["labels"]["alertname"] == "NewswireDeadLetterRateHigh"
+        ],
+    )
 
 
 @pytest.mark.kafka
@@ -356,8 +427,12 @@ def test_a_killed_worker_restarts_with_the_same_counts(scenario):
     before = {country: _get(f"{url}/countries/{country}") for country in scenario["expected"]}
     assert all(status == 200 for status, _ in before.values()), before
     worker.kill()  # SIGKILL: no clean shutdown, no final commit
-    server.wait_for("NewswireWorkerDown pending", lambda: [
-        alert for alert in server.api("alerts")["alerts"] if alert["labels"]["alertname"] == "NewswireWorkerDown"])
+    server.wait_for(
+        "NewswireWorkerDown pending",
+        lambda: [
+            alert for alert in server.api("alerts")["alerts"] if alert["labels"]["alertname"] == "NewswireWorkerDown"
+        ],
+    )
 
     restarted = WorkerProcess(scenario["settings"])
     scenario["worker"] = restarted  # stopped by the fixture, even if it fails to start

@@ -51,14 +51,25 @@ def _iso(seconds: float) -> str:
 
 
 def newswire(settings, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], env=os.environ | settings.as_env(),
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        env=os.environ | settings.as_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def clean_run(articles: list[dict], nlp, version: str) -> Counter:
     """The event ids a clean run of `version` commits for `articles`: each once."""
-    return Counter(event.value["event_id"] for article in articles for event in events_for(
-        analyze_article(article, nlp) | {"extractor_version": version}, published_at=article.get("published_at")))
+    return Counter(
+        event.value["event_id"]
+        for article in articles
+        for event in events_for(
+            analyze_article(article, nlp) | {"extractor_version": version}, published_at=article.get("published_at")
+        )
+    )
 
 
 def clean_countries(articles: list[dict], nlp) -> dict[str, int]:
@@ -166,8 +177,9 @@ def test_a_rerun_of_a_finished_reprocess_does_nothing(reprocessed, live):
 @pytest.mark.kafka
 def test_until_stops_before_later_articles(live, nlp):
     settings = live["settings"]
-    result = newswire(settings, "reprocess", "--since", "all", "--until", _iso(live["cut"]),
-                      "--extractor-version", "test-3")
+    result = newswire(
+        settings, "reprocess", "--since", "all", "--until", _iso(live["cut"]), "--extractor-version", "test-3"
+    )
     assert result.returncode == 0, result.stderr
     ids = event_id_counts(committed_events(versioned(settings, "test-3")))
     assert ids == clean_run(ROUND_1, nlp, "test-3")
@@ -190,8 +202,14 @@ def test_kill_9_mid_reprocess_and_rerun_is_exactly_once(kafka, kafka_settings, n
     log = settings.data_dir / "logs" / "rp-kill-first.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        first = subprocess.Popen(command, env=os.environ | settings.as_env(), cwd=ROOT, stdout=out,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+        first = subprocess.Popen(
+            command,
+            env=os.environ | settings.as_env(),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 300
         while processed(run) < 15:

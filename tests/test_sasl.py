@@ -24,10 +24,19 @@ def sasl_settings(tmp_path_factory):
     from streams.broker import LocalBroker
 
     port = free_port()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("sasl"), broker_port=port, controller_port=free_port(),
-                        bootstrap_servers=f"localhost:{port}", security_protocol="SASL_PLAINTEXT",
-                        sasl_mechanism="PLAIN", sasl_username="newswire", sasl_password=SecretStr("s3cret-pw"),
-                        app_id="newswire-sasl", web_port=free_port(), store="memory://")
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("sasl"),
+        broker_port=port,
+        controller_port=free_port(),
+        bootstrap_servers=f"localhost:{port}",
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="PLAIN",
+        sasl_username="newswire",
+        sasl_password=SecretStr("s3cret-pw"),
+        app_id="newswire-sasl",
+        web_port=free_port(),
+        store="memory://",
+    )
     broker = LocalBroker(settings)
     broker.start(timeout=120)
     yield settings

@@ -27,44 +27,71 @@ def _typed(nlp, text) -> set[tuple[str, str, str, str]]:
 
 # --- the forms -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    # 1. said by the reporter
-    ("Senator Mary Smith condemned Governor Tom Hale on Tuesday.",
-     {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    ("Canada has continued to back Prime Minister Lena Moss.",
-     {("Canada", "Lena Moss", "support", "express_support")}),
-    ("The Green Party lashed out at Mayor Ken Doyle over the budget.",
-     {("Green Party", "Ken Doyle", "oppose", "criticize_or_accuse")}),
-    # 3. passive, nominal, gerund
-    ("Governor Tom Hale was criticised by Senator Mary Smith.",
-     {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    ("Mayor Ken Doyle drew rebukes from the Green Party.",
-     {("Green Party", "Ken Doyle", "oppose", "criticize_or_accuse")}),
-    ("Senator Mary Smith was outspoken in condemning Governor Tom Hale.",
-     {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    ("Senator Mary Smith has been a fierce critic of Governor Tom Hale.",
-     {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    ("Mary Smith was keen to distance herself from Tom Hale.",
-     {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    ("Senator Mary Smith is highly critical of Governor Tom Hale.",
-     {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    # 4. material cooperation and conflict
-    ("France imposed sanctions on Iran last year.", {("France", "Iran", "oppose", "sanction")}),
-    ("Turkish forces invaded Syria in 2019.", {("Turkey", "Syria", "oppose", "use_force")}),
-    ("Canada expelled Bolivia's ambassador on Friday.", {("Canada", "Bolivia", "oppose", "sanction")}),
-    # 5. a thing stands for its owner
-    ("Greenpeace condemned the Russian attack.", {("Greenpeace", "Russia", "oppose", "criticize_or_accuse")}),
-    ("Senator Mary Smith criticised Tom Hale's budget.", {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")}),
-    ("The union has praised the Brazil-led programme.", set()),  # the union names no one: no actor
-    ("Norway has endorsed a Brazil-led forest programme.", {("Norway", "Brazil", "support", "praise")}),
-    # a government or army acting is its country
-    ("The Chilean government rejected Peru's claim.", {("Chile", "Peru", "oppose", "reject")}),
-    # pronoun actors
-    ("Tom Hale spoke in Leeds on Monday. He praised Senator Mary Smith.",
-     {("Tom Hale", "Mary Smith", "support", "praise")}),
-    # a negated support cue is a rejection
-    ("Canada refused to back Lena Moss.", {("Canada", "Lena Moss", "oppose", "reject")}),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # 1. said by the reporter
+        (
+            "Senator Mary Smith condemned Governor Tom Hale on Tuesday.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Canada has continued to back Prime Minister Lena Moss.",
+            {("Canada", "Lena Moss", "support", "express_support")},
+        ),
+        (
+            "The Green Party lashed out at Mayor Ken Doyle over the budget.",
+            {("Green Party", "Ken Doyle", "oppose", "criticize_or_accuse")},
+        ),
+        # 3. passive, nominal, gerund
+        (
+            "Governor Tom Hale was criticised by Senator Mary Smith.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Mayor Ken Doyle drew rebukes from the Green Party.",
+            {("Green Party", "Ken Doyle", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Senator Mary Smith was outspoken in condemning Governor Tom Hale.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Senator Mary Smith has been a fierce critic of Governor Tom Hale.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Mary Smith was keen to distance herself from Tom Hale.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Senator Mary Smith is highly critical of Governor Tom Hale.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        # 4. material cooperation and conflict
+        ("France imposed sanctions on Iran last year.", {("France", "Iran", "oppose", "sanction")}),
+        ("Turkish forces invaded Syria in 2019.", {("Turkey", "Syria", "oppose", "use_force")}),
+        ("Canada expelled Bolivia's ambassador on Friday.", {("Canada", "Bolivia", "oppose", "sanction")}),
+        # 5. a thing stands for its owner
+        ("Greenpeace condemned the Russian attack.", {("Greenpeace", "Russia", "oppose", "criticize_or_accuse")}),
+        (
+            "Senator Mary Smith criticised Tom Hale's budget.",
+            {("Mary Smith", "Tom Hale", "oppose", "criticize_or_accuse")},
+        ),
+        ("The union has praised the Brazil-led programme.", set()),  # the union names no one: no actor
+        ("Norway has endorsed a Brazil-led forest programme.", {("Norway", "Brazil", "support", "praise")}),
+        # a government or army acting is its country
+        ("The Chilean government rejected Peru's claim.", {("Chile", "Peru", "oppose", "reject")}),
+        # pronoun actors
+        (
+            "Tom Hale spoke in Leeds on Monday. He praised Senator Mary Smith.",
+            {("Tom Hale", "Mary Smith", "support", "praise")},
+        ),
+        # a negated support cue is a rejection
+        ("Canada refused to back Lena Moss.", {("Canada", "Lena Moss", "oppose", "reject")}),
+    ],
+)
 def test_stance_forms(nlp, text, expected):
     assert _typed(nlp, text) == expected
 
@@ -114,12 +141,15 @@ def test_said_by_the_actor_itself(nlp):
 
 
 def test_the_attacker_named_in_the_article(nlp):
-    text = ("Boko Haram attacked the offices of the Daily Courier on Monday. "
-            "“We condemn the attack on our journalists in the strongest terms,” said Peter Grant.")
+    text = (
+        "Boko Haram attacked the offices of the Daily Courier on Monday. "
+        "“We condemn the attack on our journalists in the strongest terms,” said Peter Grant."
+    )
     assert ("Peter Grant", "Boko Haram", "oppose") in _stances(nlp, text)
 
 
 # --- what must not happen ------------------------------------------------------------------
+
 
 def test_a_dateline_is_no_actor(nlp):
     text = "SPRINGFIELD, Ill. — Jane Doe accused John Roe of lying about the plant."
@@ -131,27 +161,31 @@ def test_things_that_attack_are_no_actors(nlp):
     assert _stances(nlp, "The Tom Baker ads attacking Senator Ann Cole ran all week.") == set()
 
 
-@pytest.mark.parametrize("text", [
-    "Iran could threaten Israel if the talks fail.",  # hypothetical
-    "Will France condemn Iran?",  # question
-    "France did not criticise Iran.",  # negation
-    "Tom Hale is a member of the Green Party.",  # membership
-    "Tom Hale met Mary Smith in Paris to strengthen ties.",  # routine contact
-    "Mary Smith urged Congress to pass the bill.",  # a request to act is no stance
-    "The Green Party called on the Ardent Bank to fund the clinics.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iran could threaten Israel if the talks fail.",  # hypothetical
+        "Will France condemn Iran?",  # question
+        "France did not criticise Iran.",  # negation
+        "Tom Hale is a member of the Green Party.",  # membership
+        "Tom Hale met Mary Smith in Paris to strengthen ties.",  # routine contact
+        "Mary Smith urged Congress to pass the bill.",  # a request to act is no stance
+        "The Green Party called on the Ardent Bank to fund the clinics.",
+    ],
+)
 def test_no_stance(nlp, text):
     assert _stances(nlp, text) == set()
 
 
 # --- the event -------------------------------------------------------------------------------
 
+
 def test_stance_event_carries_evidence_and_confidence(nlp):
     text = "Tom Hale spoke in Leeds. Senator Mary Smith condemned Governor Tom Hale on Tuesday."
     r = analyze_article({"id": "t1", "text": text}, nlp)
     (s,) = r["stances"]
     assert s["evidence"] == "Senator Mary Smith condemned Governor Tom Hale on Tuesday."
-    assert text[s["start"]:s["end"]] == s["evidence"]
+    assert text[s["start"] : s["end"]] == s["evidence"]
     assert 0.0 <= s["confidence"] <= 1.0 and s["cameo"] == "111" and s["form"] == "reporter"
     assert s["intensity"] == TYPES["criticize_or_accuse"][1]
     for event in events_for(r):
@@ -161,6 +195,7 @@ def test_stance_event_carries_evidence_and_confidence(nlp):
 
 
 # --- lexicon and verifier --------------------------------------------------------------------
+
 
 def test_lexicon_comes_from_cameo_codes():
     lex = load_lexicon()
@@ -205,9 +240,16 @@ def test_verifier_threshold_search_counts_as_eval_does():
     """train._article_prf: one stance per distinct (actor, target, polarity), names matched as eval does."""
     from streams.nlp.stances.train import _article_prf
 
-    articles = [{"keys": [("Joe Biden", "Kamala Harris", "support"), ("Biden", "Harris", "support"),
-                          ("Harris", "Trump", "oppose")],
-                 "gold": [("Joe Biden", "Kamala Harris", "support"), ("Kamala Harris", "Donald Trump", "support")]}]
+    articles = [
+        {
+            "keys": [
+                ("Joe Biden", "Kamala Harris", "support"),
+                ("Biden", "Harris", "support"),
+                ("Harris", "Trump", "oppose"),
+            ],
+            "gold": [("Joe Biden", "Kamala Harris", "support"), ("Kamala Harris", "Donald Trump", "support")],
+        }
+    ]
     # everything kept: two distinct keys match the one Biden stance (one pair), the Harris one has
     # the wrong polarity
     p, r, tp, fp, fn = _article_prf(articles, [0.9, 0.8, 0.7], 0.0)

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
 from streams.countries_cli import render_country, render_top
-from streams.tables import (add_mentions, article_time, event_time, isoformat, mentions, merge_counts,
-                            normalise_country, parse_time, top_countries, window_bounds)
+from streams.tables import (
+    add_mentions,
+    article_time,
+    event_time,
+    isoformat,
+    mentions,
+    merge_counts,
+    normalise_country,
+    parse_time,
+    top_countries,
+    window_bounds,
+)
 
-JAN_25 = datetime(2019, 1, 25, 14, 30, tzinfo=timezone.utc).timestamp()
+JAN_25 = datetime(2019, 1, 25, 14, 30, tzinfo=UTC).timestamp()
 
 
-@pytest.mark.parametrize("text", ["2019-01-25T14:30:00Z", "2019-01-25T14:30:00+00:00", "2019-01-25T15:30:00+01:00",
-                                  "2019-01-25T14:30:00", "2019-01-25T14:30:00.000Z"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019-01-25T14:30:00Z",
+        "2019-01-25T14:30:00+00:00",
+        "2019-01-25T15:30:00+01:00",
+        "2019-01-25T14:30:00",
+        "2019-01-25T14:30:00.000Z",
+    ],
+)
 def test_parse_time_reads_rfc3339_and_treats_naive_times_as_utc(text):
     assert parse_time(text) == JAN_25
 
@@ -73,17 +91,30 @@ def test_merge_refuses_a_country_from_two_workers():
 
 def test_top_countries_ranks_by_count_then_code_and_limits():
     counts = {"US": 2, "VE": 9, "RU": 9, "FR": 0}
-    assert top_countries(counts, 0) == [{"country": "RU", "mentions": 9}, {"country": "VE", "mentions": 9},
-                                        {"country": "US", "mentions": 2}]
+    assert top_countries(counts, 0) == [
+        {"country": "RU", "mentions": 9},
+        {"country": "VE", "mentions": 9},
+        {"country": "US", "mentions": 2},
+    ]
     assert [row["country"] for row in top_countries(counts, 1)] == ["RU"]
 
 
 def test_terminal_rendering_names_the_countries():
-    top = {"window": "1h", "start": "2019-01-25T14:00:00Z", "end": "2019-01-25T15:00:00Z",
-           "countries": [{"country": "VE", "mentions": 9}], "total_countries": 1, "total_mentions": 9, "workers": 2}
+    top = {
+        "window": "1h",
+        "start": "2019-01-25T14:00:00Z",
+        "end": "2019-01-25T15:00:00Z",
+        "countries": [{"country": "VE", "mentions": 9}],
+        "total_countries": 1,
+        "total_mentions": 9,
+        "workers": 2,
+    }
     text = render_top(top)
     assert "VE" in text and "Venezuela" in text and "2019-01-25T14:00:00Z" in text and "2 workers" in text
-    one = {"country": "RU", "mentions": 8, "windows": {"1h": [], "1d": [{"start": "2019-01-25T00:00:00Z",
-                                                                          "end": "2019-01-26T00:00:00Z", "mentions": 8}]}}
+    one = {
+        "country": "RU",
+        "mentions": 8,
+        "windows": {"1h": [], "1d": [{"start": "2019-01-25T00:00:00Z", "end": "2019-01-26T00:00:00Z", "mentions": 8}]},
+    }
     text = render_country(one)
     assert "RU" in text and "8 mentions" in text and "(none retained)" in text and "2019-01-25T00:00:00Z" in text

@@ -42,9 +42,17 @@ def _start_broker(tmp_path_factory, name: str, client_auth: bool, **security):
     if client_auth:
         security |= {"ssl_certfile": pki.client_cert, "ssl_keyfile": pki.client_key}
     port = free_port()
-    settings = Settings(data_dir=root / "data", broker_port=port, controller_port=free_port(),
-                        bootstrap_servers=f"localhost:{port}", ssl_cafile=pki.ca_cert,
-                        app_id=f"newswire-{name}", web_port=free_port(), store="memory://", **security)
+    settings = Settings(
+        data_dir=root / "data",
+        broker_port=port,
+        controller_port=free_port(),
+        bootstrap_servers=f"localhost:{port}",
+        ssl_cafile=pki.ca_cert,
+        app_id=f"newswire-{name}",
+        web_port=free_port(),
+        store="memory://",
+        **security,
+    )
     broker = LocalBroker(settings, tls=pki.broker_tls(client_auth=client_auth))
     broker.start(timeout=120)
     return broker, settings, pki
@@ -62,8 +70,14 @@ def mtls(tmp_path_factory):
 def sasl_ssl(tmp_path_factory):
     """A broker that speaks only SASL_SSL, with a SCRAM-SHA-256 user stored when its storage was formatted."""
     broker, settings, _ = _start_broker(
-        tmp_path_factory, "saslssl", client_auth=False, security_protocol="SASL_SSL",
-        sasl_mechanism="SCRAM-SHA-256", sasl_username="newswire", sasl_password=SecretStr("s3cret, pw]"))
+        tmp_path_factory,
+        "saslssl",
+        client_auth=False,
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-256",
+        sasl_username="newswire",
+        sasl_password=SecretStr("s3cret, pw]"),
+    )
     yield settings
     broker.stop()
 
@@ -80,8 +94,10 @@ def _run_pipeline(settings: Settings) -> None:
         # The worker's web server is plain HTTP whatever the broker speaks, and counts the article.
         with urllib.request.urlopen(worker.metrics_url, timeout=10) as response:
             metrics = response.read().decode()
-        assert any(line.startswith('newswire_articles_processed_total{outcome="ok"}') and float(line.split()[-1]) == 1
-                   for line in metrics.splitlines()), metrics
+        assert any(
+            line.startswith('newswire_articles_processed_total{outcome="ok"}') and float(line.split()[-1]) == 1
+            for line in metrics.splitlines()
+        ), metrics
         events = committed_events(settings)
     assert {r["value"]["article_id"] for r in events[settings.topic_quotes]} == {articles[0]["id"]}
     assert {"VE", "RU", "US"} <= {r["key"] for r in events[settings.topic_country_mentions]}
@@ -114,8 +130,14 @@ class TestMutualTls:
     def test_the_cli_says_so_without_a_traceback(self, mtls, tmp_path):
         other_ca, _ = make_ca(tmp_path / "other")
         env = os.environ | mtls.model_copy(update={"ssl_cafile": other_ca}).as_env()
-        done = subprocess.run([sys.executable, "-m", "streams.cli", "publish", str(SEED)], cwd=PROJECT_ROOT,
-                              env=env, capture_output=True, text=True, timeout=90)
+        done = subprocess.run(
+            [sys.executable, "-m", "streams.cli", "publish", str(SEED)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         assert done.returncode == 2, done.stderr
         assert "error: TLS handshake with" in done.stderr
         assert "NEWSWIRE_SSL_CAFILE must name the CA" in done.stderr
@@ -129,8 +151,9 @@ class TestMutualTls:
 
     def test_a_client_certificate_of_another_ca_is_refused(self, mtls, tmp_path):
         stranger = make_pki(tmp_path / "stranger")
-        error, took = _refused(mtls.model_copy(update={"ssl_certfile": stranger.client_cert,
-                                                       "ssl_keyfile": stranger.client_key}))
+        error, took = _refused(
+            mtls.model_copy(update={"ssl_certfile": stranger.client_cert, "ssl_keyfile": stranger.client_key})
+        )
         assert "the broker refused the client certificate" in str(error)
         assert str(stranger.client_cert) in str(error)
         assert took < REFUSAL_BOUND_S

@@ -36,7 +36,8 @@ def _require():
     except ImportError as error:
         raise BaselineUnavailable(
             f"the baseline needs textacy and country_converter ({error})",
-            "install them with `pip install -e '.[baseline]'`, or run with --no-baseline") from None
+            "install them with `pip install -e '.[baseline]'`, or run with --no-baseline",
+        ) from None
 
 
 def available() -> bool:
@@ -104,8 +105,16 @@ def _quotes(doc: Doc) -> list[dict[str, Any]]:
         while end > start and text[end - 1] in QUOTE_MARKS:
             end -= 1
         speaker = " ".join(t.text for t in triple.speaker)
-        quotes.append({"text": text[start:end], "start": start, "end": end, "speaker": speaker or None,
-                       "kind": None, "cue": " ".join(t.text for t in triple.cue)})
+        quotes.append(
+            {
+                "text": text[start:end],
+                "start": start,
+                "end": end,
+                "speaker": speaker or None,
+                "kind": None,
+                "cue": " ".join(t.text for t in triple.cue),
+            }
+        )
     return quotes
 
 

@@ -88,6 +88,7 @@ def text_sha256(text: str) -> str:
 
 # --- corpus ----------------------------------------------------------------------------------
 
+
 class Corpus:
     """Articles of JSONL corpora by id, each file read lazily and only once.
 
@@ -113,7 +114,8 @@ class Corpus:
             if not path.is_file():
                 raise GoldError(
                     f"a gold record refers to corpus article {article_id!r} but the corpus {path} is not "
-                    f"there; pass --corpus PATH (a JSONL file of {{\"id\", \"text\"}} objects)")
+                    f'there; pass --corpus PATH (a JSONL file of {{"id", "text"}} objects)'
+                )
             texts = self._files[path] = {str(row.get("id")): row for _, row in read_jsonl(path, GoldError)}
         row = texts.get(article_id)
         if row is None:
@@ -122,6 +124,7 @@ class Corpus:
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def load_gold(path: Path | str, corpus: Corpus | None = None, limit: int | None = None) -> list[GoldArticle]:
     """The articles of one gold file (the first `limit` only, when given)."""
@@ -157,8 +160,10 @@ def _text_of(record: dict[str, Any], corpus: Corpus) -> tuple[str, str | None, d
     text = row["text"]
     expected = record.get("text_sha256")
     if expected and text_sha256(text) != expected:
-        raise GoldError(f"corpus article {corpus_id!r} in {corpus.path_for(record.get('corpus'))} is not the "
-                        f"annotated text (sha256 differs): the offsets would not fit")
+        raise GoldError(
+            f"corpus article {corpus_id!r} in {corpus.path_for(record.get('corpus'))} is not the "
+            f"annotated text (sha256 differs): the offsets would not fit"
+        )
     return text, record.get("title") if "title" in record else row.get("title"), row
 
 
@@ -195,8 +200,11 @@ def _guideline(record: dict[str, Any], corpus: Corpus) -> GoldArticle:
         quotes=spans(record.get("quotes") or [], None),
         indirect=spans(record.get("indirect_quotes") or [], "indirect") if "indirect_quotes" in record else None,
         countries={code: len(surfaces) for code, surfaces in countries.items()} if countries is not None else None,
-        stances=[GoldStance(s["actor"], s["target"], s["polarity"], s.get("evidence"))
-                 for s in record.get("stances") or []] if "stances" in record else None,
+        stances=[
+            GoldStance(s["actor"], s["target"], s["polarity"], s.get("evidence")) for s in record.get("stances") or []
+        ]
+        if "stances" in record
+        else None,
         source=record.get("source") or row.get("source"),
         url=record.get("url") or row.get("url"),
     )
@@ -240,8 +248,9 @@ def _polnear(record: dict[str, Any]) -> GoldArticle:
         checkable = bool(source_text) and speaker_is_name(source_text, text, source.get("start"))
         quotes.append(GoldQuote(qtext, offset, offset + len(qtext), source_text, None, checkable))
     quotes.sort(key=lambda g: (g.start, g.end))
-    return GoldArticle(id=str(record["id"]), text=text, format=POLNEAR, quotes=quotes,
-                       attributions=polnear_attributions(record))
+    return GoldArticle(
+        id=str(record["id"]), text=text, format=POLNEAR, quotes=quotes, attributions=polnear_attributions(record)
+    )
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -252,7 +261,9 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def polnear_attributions(record: dict[str, Any]) -> list[tuple[tuple[int, int], tuple[int, int] | None, tuple[int, int]]]:
+def polnear_attributions(
+    record: dict[str, Any],
+) -> list[tuple[tuple[int, int], tuple[int, int] | None, tuple[int, int]]]:
     """(cue, source, content) character spans of every attribution, whitespace trimmed. A
     discontinuous content (a quote split by its attribution) is its covering span, as PolNeAR's
     offsets give it."""
@@ -260,8 +271,12 @@ def polnear_attributions(record: dict[str, Any]) -> list[tuple[tuple[int, int], 
     out = []
     for a in record.get("attributions") or []:
         cue, content, source = a.get("cue"), a.get("content"), a.get("source")
-        if not cue or not content or not (0 <= cue["start"] < cue["end"] <= len(text)) or \
-                not (0 <= content["start"] < content["end"] <= len(text)):
+        if (
+            not cue
+            or not content
+            or not (0 <= cue["start"] < cue["end"] <= len(text))
+            or not (0 <= content["start"] < content["end"] <= len(text))
+        ):
             continue
         src = _trimmed(text, source["start"], source["end"]) if source and source["end"] > source["start"] else None
         out.append((_trimmed(text, cue["start"], cue["end"]), src, _trimmed(text, content["start"], content["end"])))
@@ -272,15 +287,103 @@ def polnear_attributions(record: dict[str, Any]) -> list[tuple[tuple[int, int], 
 
 # Capitalised words that do not make a source a name ("The campaign", "Officials", "He").
 NOT_NAME_WORDS = {
-    "the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "our", "my", "your",
-    "he", "she", "it", "they", "we", "i", "you", "who", "which", "one", "some", "many", "most", "several",
-    "both", "all", "other", "another", "each", "every", "no", "few", "more", "two", "three",
-    "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "del", "state", "gen", "lt", "col", "rev", "st", "jr", "sr",
-    "president", "vice", "senator", "secretary", "governor", "mayor", "minister", "prime", "chief",
-    "representative", "congressman", "congresswoman", "speaker", "chairman", "chairwoman", "director",
-    "spokesman", "spokeswoman", "spokesperson", "former", "candidate", "nominee", "officials", "official",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-    "march", "april", "june", "july", "august", "september", "october", "november", "december",
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "my",
+    "your",
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "who",
+    "which",
+    "one",
+    "some",
+    "many",
+    "most",
+    "several",
+    "both",
+    "all",
+    "other",
+    "another",
+    "each",
+    "every",
+    "no",
+    "few",
+    "more",
+    "two",
+    "three",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sen",
+    "rep",
+    "gov",
+    "del",
+    "state",
+    "gen",
+    "lt",
+    "col",
+    "rev",
+    "st",
+    "jr",
+    "sr",
+    "president",
+    "vice",
+    "senator",
+    "secretary",
+    "governor",
+    "mayor",
+    "minister",
+    "prime",
+    "chief",
+    "representative",
+    "congressman",
+    "congresswoman",
+    "speaker",
+    "chairman",
+    "chairwoman",
+    "director",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "former",
+    "candidate",
+    "nominee",
+    "officials",
+    "official",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z.'’\-]*")
 _SENTENCE_BREAK = set(".!?:;\n\"“”‘'(—–")
@@ -303,15 +406,81 @@ def _sentence_initial(text: str, offset: int) -> bool:
 
 
 # Titles that take an "of" phrase before the name ("Secretary of State John Kerry").
-TITLE_HEADS = {"secretary", "minister", "ministry", "department", "governor", "mayor", "attorney", "chief", "head",
-               "director", "chairman", "president", "speaker", "leader", "ambassador", "commissioner"}
+TITLE_HEADS = {
+    "secretary",
+    "minister",
+    "ministry",
+    "department",
+    "governor",
+    "mayor",
+    "attorney",
+    "chief",
+    "head",
+    "director",
+    "chairman",
+    "president",
+    "speaker",
+    "leader",
+    "ambassador",
+    "commissioner",
+}
 # Organisation names with an "of" inside ("University of Texas").
-ORG_HEADS = {"association", "university", "bank", "council", "league", "institute", "federation", "union",
-             "committee", "society", "bureau", "board", "church", "court", "republic", "college", "school",
-             "academy", "chamber", "fund", "foundation", "alliance", "coalition", "organization", "organisation",
-             "center", "centre", "museum", "department", "ministry", "office", "house", "congress", "party"}
-_CUT_WORDS = {"of", "at", "in", "on", "for", "from", "with", "by", "who", "which", "that", "whose", "and", "to",
-              "close", "released", "published", "filed"}
+ORG_HEADS = {
+    "association",
+    "university",
+    "bank",
+    "council",
+    "league",
+    "institute",
+    "federation",
+    "union",
+    "committee",
+    "society",
+    "bureau",
+    "board",
+    "church",
+    "court",
+    "republic",
+    "college",
+    "school",
+    "academy",
+    "chamber",
+    "fund",
+    "foundation",
+    "alliance",
+    "coalition",
+    "organization",
+    "organisation",
+    "center",
+    "centre",
+    "museum",
+    "department",
+    "ministry",
+    "office",
+    "house",
+    "congress",
+    "party",
+}
+_CUT_WORDS = {
+    "of",
+    "at",
+    "in",
+    "on",
+    "for",
+    "from",
+    "with",
+    "by",
+    "who",
+    "which",
+    "that",
+    "whose",
+    "and",
+    "to",
+    "close",
+    "released",
+    "published",
+    "filed",
+}
 
 
 def _clean(word: str) -> str:
@@ -340,8 +509,12 @@ def _named_part(source: str) -> list[str] | None:
             before = _clean(words[k - 1]).lower() if k > 0 else ""
             if w.lower() == "of" and before in ORG_HEADS and k + 1 < len(words) and _is_name_word(words[k + 1]):
                 continue  # "Association of Flight Attendants", "Bank of America"
-            inside_name = (w.lower() in ("to", "for", "and") and k + 1 < len(words)
-                           and _is_name_word(words[k - 1]) and _is_name_word(words[k + 1]))
+            inside_name = (
+                w.lower() in ("to", "for", "and")
+                and k + 1 < len(words)
+                and _is_name_word(words[k - 1])
+                and _is_name_word(words[k + 1])
+            )
             if inside_name:
                 continue  # "Alliance to Reclaim Our Schools", "Center for Strategic and International Studies"
             if w.lower() in _CUT_WORDS and k > 0 and before not in TITLE_HEADS:

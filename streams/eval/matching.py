@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 EDGE = " \t\n\r\u00a0.,;:!?\"“”‘’'`—–-…()[]"
 
@@ -35,7 +36,7 @@ class Score:
     fp: int = 0
     fn: int = 0
 
-    def add(self, other: "Score") -> None:
+    def add(self, other: Score) -> None:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
@@ -56,8 +57,16 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "gold": self.tp + self.fn, "predicted": self.tp + self.fp,
-                "precision": _round(self.precision), "recall": _round(self.recall), "f1": _round(self.f1)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "gold": self.tp + self.fn,
+            "predicted": self.tp + self.fp,
+            "precision": _round(self.precision),
+            "recall": _round(self.recall),
+            "f1": _round(self.f1),
+        }
 
 
 @dataclass
@@ -65,7 +74,7 @@ class Accuracy:
     correct: int = 0
     total: int = 0
 
-    def add(self, other: "Accuracy") -> None:
+    def add(self, other: Accuracy) -> None:
         self.correct += other.correct
         self.total += other.total
 
@@ -85,7 +94,7 @@ class Calibration:
     points: list[tuple[float, bool]] = field(default_factory=list)
     bins: int = 10
 
-    def add(self, other: "Calibration") -> None:
+    def add(self, other: Calibration) -> None:
         self.points.extend(other.points)
 
     @property
@@ -94,8 +103,11 @@ class Calibration:
             return None
         total = 0.0
         for b in range(self.bins):
-            inside = [(c, r) for c, r in self.points
-                      if b / self.bins <= c < (b + 1) / self.bins or (b == self.bins - 1 and c >= 1.0)]
+            inside = [
+                (c, r)
+                for c, r in self.points
+                if b / self.bins <= c < (b + 1) / self.bins or (b == self.bins - 1 and c >= 1.0)
+            ]
             if inside:
                 right = sum(r for _, r in inside) / len(inside)
                 mean = sum(c for c, _ in inside) / len(inside)
@@ -104,9 +116,12 @@ class Calibration:
 
     def as_dict(self) -> dict:
         n = len(self.points)
-        return {"n": n, "ece": _round(self.ece),
-                "mean_confidence": _round(sum(c for c, _ in self.points) / n) if n else None,
-                "share_right": _round(sum(r for _, r in self.points) / n) if n else None}
+        return {
+            "n": n,
+            "ece": _round(self.ece),
+            "mean_confidence": _round(sum(c for c, _ in self.points) / n) if n else None,
+            "share_right": _round(sum(r for _, r in self.points) / n) if n else None,
+        }
 
 
 @dataclass
@@ -117,7 +132,7 @@ class CountError:
     gold_total: int = 0
     predicted_total: int = 0
 
-    def add(self, other: "CountError") -> None:
+    def add(self, other: CountError) -> None:
         self.absolute += other.absolute
         self.gold_total += other.gold_total
         self.predicted_total += other.predicted_total
@@ -127,8 +142,12 @@ class CountError:
         return self.absolute / self.gold_total if self.gold_total else None
 
     def as_dict(self) -> dict:
-        return {"absolute_error": self.absolute, "gold_total": self.gold_total,
-                "predicted_total": self.predicted_total, "error": _round(self.error)}
+        return {
+            "absolute_error": self.absolute,
+            "gold_total": self.gold_total,
+            "predicted_total": self.predicted_total,
+            "error": _round(self.error),
+        }
 
 
 def _round(x: float | None) -> float | None:
@@ -146,6 +165,7 @@ class Errors:
 
 
 # --- text --------------------------------------------------------------------------------------
+
 
 def norm_text(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip(EDGE)).lower()
@@ -189,13 +209,44 @@ def pair_up(gold: Sequence[T], predicted: Sequence[U], quality: Callable[[T, U],
 
 # --- names ---------------------------------------------------------------------------------------
 
+
 def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "president",
-              "sen", "senator", "rep", "gov", "governor", "mayor", "minister", "secretary", "chancellor",
-              "judge", "gen", "general", "archbishop", "cardinal", "rev", "pope", "king", "queen", "prince"}
+HONORIFICS = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "president",
+    "sen",
+    "senator",
+    "rep",
+    "gov",
+    "governor",
+    "mayor",
+    "minister",
+    "secretary",
+    "chancellor",
+    "judge",
+    "gen",
+    "general",
+    "archbishop",
+    "cardinal",
+    "rev",
+    "pope",
+    "king",
+    "queen",
+    "prince",
+}
 
 
 def name_words(name: str) -> list[str]:
@@ -203,8 +254,11 @@ def name_words(name: str) -> list[str]:
     ("Charles B. Rangel" -> charles, rangel), "the"/"of"/"and" and leading titles ("Mr Straw" ->
     straw: a title and a surname name the person as well as the full name does)."""
     cleaned = re.sub(r"['’]s\b", "", _strip_accents(name)).replace(".", "")
-    words = [w for w in re.findall(r"[a-z0-9]+", cleaned.lower())
-             if w not in ("the", "of", "and") and (len(w) > 1 or w.isdigit())]
+    words = [
+        w
+        for w in re.findall(r"[a-z0-9]+", cleaned.lower())
+        if w not in ("the", "of", "and") and (len(w) > 1 or w.isdigit())
+    ]
     while len(words) > 1 and words[0] in HONORIFICS:  # "Mr Straw", "Prof Etzioni", "President Bush"
         words = words[1:]
     while len(words) > 1 and words[-1] in ("jr", "sr", "ii", "iii", "iv"):  # "Charles Elliott III"
@@ -226,12 +280,15 @@ def country_of_name(name: str) -> str | None:
 
 
 def _acronym_of(short: str, name: str) -> bool:
-    """"EU" / "European Union", "BNP" / "British National Party", "U.S." / "United States"."""
+    """ "EU" / "European Union", "BNP" / "British National Party", "U.S." / "United States"."""
     letters = short.replace(".", "").strip()
     if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
         return False
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", _strip_accents(name))
-                       if w.lower() not in ("of", "the", "and", "for") and w[0].isupper())
+    initials = "".join(
+        w[0]
+        for w in re.findall(r"[A-Za-z][\w'’-]*", _strip_accents(name))
+        if w.lower() not in ("of", "the", "and", "for") and w[0].isupper()
+    )
     return initials == letters
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from spacy.language import Language
 
@@ -39,9 +40,14 @@ class FileResult:
     errors: Errors | None = None  # ours
 
 
-def evaluate_articles(articles: Sequence[GoldArticle], nlp: Language, with_baseline: bool = True,
-                      batch_size: int = 16, errors: dict[str, Errors] | None = None,
-                      outlets: dict[str, Scores] | None = None) -> tuple[dict[str, Scores], dict]:
+def evaluate_articles(
+    articles: Sequence[GoldArticle],
+    nlp: Language,
+    with_baseline: bool = True,
+    batch_size: int = 16,
+    errors: dict[str, Errors] | None = None,
+    outlets: dict[str, Scores] | None = None,
+) -> tuple[dict[str, Scores], dict]:
     """Scores of our extraction (and the baseline's) on parsed gold articles, plus timings; our
     scores per outlet go into `outlets` when given."""
     prepare_pipeline(nlp)
@@ -64,8 +70,13 @@ def evaluate_articles(articles: Sequence[GoldArticle], nlp: Language, with_basel
         title = next(docs) if a.title else None
         body = next(docs)
         started = time.perf_counter()
-        ours = analyze_doc(body, title, article_id=a.id, meta=ArticleMeta.of(a.as_input()),
-                           with_attributions=a.attributions is not None)
+        ours = analyze_doc(
+            body,
+            title,
+            article_id=a.id,
+            meta=ArticleMeta.of(a.as_input()),
+            with_attributions=a.attributions is not None,
+        )
         seconds[OURS] += time.perf_counter() - started
         scored = score_article(a, ours, errors.get(OURS) if errors else None)
         systems[OURS].add(scored)
@@ -79,9 +90,16 @@ def evaluate_articles(articles: Sequence[GoldArticle], nlp: Language, with_basel
     return systems, seconds
 
 
-def run_eval(paths: Sequence[Path | str], nlp: Language, corpus: Path | str | None = None, with_baseline: bool = True,
-             batch_size: int = 16, limit: int | None = None, errors: dict[str, Errors] | None = None,
-             show_errors: bool = True) -> dict[str, Any]:
+def run_eval(
+    paths: Sequence[Path | str],
+    nlp: Language,
+    corpus: Path | str | None = None,
+    with_baseline: bool = True,
+    batch_size: int = 16,
+    limit: int | None = None,
+    errors: dict[str, Errors] | None = None,
+    show_errors: bool = True,
+) -> dict[str, Any]:
     """Evaluate every gold file; the report as a JSON-ready dict (per file and, for several, overall).
 
     Each file's block has our figures per outlet, and (unless `show_errors` is false: a held-out
@@ -99,11 +117,22 @@ def run_eval(paths: Sequence[Path | str], nlp: Language, corpus: Path | str | No
         if errors is not None:
             for name, found in file_errors.items():
                 errors.setdefault(name, Errors()).items.extend(found.items)
-        results.append(FileResult(str(path), sorted({a.format for a in articles}), systems, seconds, outlets,
-                                  file_errors[OURS] if show_errors else None))
+        results.append(
+            FileResult(
+                str(path),
+                sorted({a.format for a in articles}),
+                systems,
+                seconds,
+                outlets,
+                file_errors[OURS] if show_errors else None,
+            )
+        )
     files = [_file_dict(r) for r in results]
-    report: dict[str, Any] = {"extractor_version": EXTRACTOR_VERSION, "baseline": BASELINE_NAME if with_baseline else None,
-                              "files": files}
+    report: dict[str, Any] = {
+        "extractor_version": EXTRACTOR_VERSION,
+        "baseline": BASELINE_NAME if with_baseline else None,
+        "files": files,
+    }
     if len(results) > 1:
         total: dict[str, Scores] = {}
         seconds: dict[str, float] = {}
@@ -112,20 +141,25 @@ def run_eval(paths: Sequence[Path | str], nlp: Language, corpus: Path | str | No
                 total.setdefault(name, Scores()).add(scores)
             for k, v in r.seconds.items():
                 seconds[k] = seconds.get(k, 0.0) + v
-        report["all"] = _file_dict(FileResult("all files", sorted({f for r in results for f in r.formats}), total,
-                                              seconds))
+        report["all"] = _file_dict(
+            FileResult("all files", sorted({f for r in results for f in r.formats}), total, seconds)
+        )
     return report
 
 
 def _file_dict(r: FileResult) -> dict[str, Any]:
     n = r.systems[OURS].articles
-    out = {"path": r.path, "formats": r.formats, "articles": n,
-           "systems": {name: s.as_dict() for name, s in r.systems.items()},
-           "seconds": {k: round(v, 3) for k, v in r.seconds.items()}}
+    out = {
+        "path": r.path,
+        "formats": r.formats,
+        "articles": n,
+        "systems": {name: s.as_dict() for name, s in r.systems.items()},
+        "seconds": {k: round(v, 3) for k, v in r.seconds.items()},
+    }
     parse = r.seconds.get("parse", 0.0)
     out["articles_per_second"] = {
-        name: round(n / (parse + r.seconds[name]), 2) if parse + r.seconds[name] > 0 else None
-        for name in r.systems}
+        name: round(n / (parse + r.seconds[name]), 2) if parse + r.seconds[name] > 0 else None for name in r.systems
+    }
     if len(r.outlets) > 1:
         out["outlets"] = {name: scores.as_dict() for name, scores in sorted(r.outlets.items())}
     if r.errors is not None:
@@ -135,6 +169,7 @@ def _file_dict(r: FileResult) -> dict[str, Any]:
 
 
 # --- text ------------------------------------------------------------------------------------
+
 
 def _f(x: float | None, pct: bool = False) -> str:
     if x is None:
@@ -189,8 +224,12 @@ def format_block(block: dict[str, Any]) -> str:
     sub = f"{'':30}{'':>6}  " + "  ".join(f"{'P/acc':>8}{'R':>9}{'F1':>9}" for _ in names)
     lines = [f"== {block['path']} — {block['articles']} articles ({', '.join(block['formats'])})", head, sub]
     for label, key, kind in ROWS:
-        if all(systems[n][key] is None or (kind == "acc" and not systems[n][key]["total"])
-               or (kind == "ece" and not systems[n][key]["n"]) for n in names):
+        if all(
+            systems[n][key] is None
+            or (kind == "acc" and not systems[n][key]["total"])
+            or (kind == "ece" and not systems[n][key]["n"])
+            for n in names
+        ):
             continue  # not annotated in this gold (countries and stances in PolNeAR, kinds)
         row = f"{label:30}"
         cells = [_cells(systems[n][key], kind) for n in names]
@@ -204,38 +243,51 @@ def format_block(block: dict[str, Any]) -> str:
                 parts.append(f"{c[1]:>8}  {c[2]:<16}")
         lines.append(row + "  ".join(parts))
     rates = block["articles_per_second"]
-    lines.append(f"{'articles/s (shared parse + own)':30}{'':>6}  " +
-                 "  ".join(f"{(str(rates[n]) if rates[n] is not None else 'n.a.'):>8}{'':18}" for n in names))
+    lines.append(
+        f"{'articles/s (shared parse + own)':30}{'':>6}  "
+        + "  ".join(f"{(str(rates[n]) if rates[n] is not None else 'n.a.'):>8}{'':18}" for n in names)
+    )
     if block.get("outlets"):
         lines.append("")
-        lines.append("per outlet (ours)             arts  quotes+speaker P/R  indirect+speaker P/R  "
-                     "stances P/R    country error")
+        lines.append(
+            "per outlet (ours)             arts  quotes+speaker P/R  indirect+speaker P/R  stances P/R    country error"
+        )
         for outlet, d in block["outlets"].items():
-            def pr(key: str) -> str:
+
+            def pr(key: str, d: dict = d) -> str:
                 v = d.get(key)
                 if v is None or not (v["gold"] or v["predicted"]):
                     return f"{'-':>9}"
                 return f"{_f(v['precision'])[:5]:>5}/{_f(v['recall'])[:5]:<5}"
+
             err = d.get("country_counts")
-            lines.append(f"  {outlet[:28]:28}{d['articles']:>4}  {pr('quotes_speaker'):>18}  "
-                         f"{pr('indirect_speaker'):>20}  {pr('stances'):>12}  "
-                         f"{_f(err['error'], pct=True) if err and err['gold_total'] else 'n.a.':>10}")
+            lines.append(
+                f"  {outlet[:28]:28}{d['articles']:>4}  {pr('quotes_speaker'):>18}  "
+                f"{pr('indirect_speaker'):>20}  {pr('stances'):>12}  "
+                f"{_f(err['error'], pct=True) if err and err['gold_total'] else 'n.a.':>10}"
+            )
     if block.get("wrong_speakers"):
         lines.append("")
         lines.append(f"wrong speakers (ours, {len(block['wrong_speakers'])}): gold -> ours | text")
         for e in block["wrong_speakers"]:
-            lines.append(f"  {e['article']}: {e.get('gold_speaker')} -> {e.get('speaker')} | {e.get('text', '')[:70]!r}")
+            lines.append(
+                f"  {e['article']}: {e.get('gold_speaker')} -> {e.get('speaker')} | {e.get('text', '')[:70]!r}"
+            )
     if block.get("missed_stances"):
         lines.append("")
         lines.append(f"missed stances (ours, {len(block['missed_stances'])}): actor polarity target | evidence")
         for e in block["missed_stances"]:
-            lines.append(f"  {e['article']}: {e['actor']} {e['polarity']} {e['target']} | {e.get('evidence', '')[:80]!r}")
+            lines.append(
+                f"  {e['article']}: {e['actor']} {e['polarity']} {e['target']} | {e.get('evidence', '')[:80]!r}"
+            )
     return "\n".join(lines)
 
 
 def format_report(report: dict[str, Any]) -> str:
-    lines = [f"newswire eval — extractor {report['extractor_version']}; columns: ours"
-             + (f" | baseline ({report['baseline']})" if report.get("baseline") else "")]
+    lines = [
+        f"newswire eval — extractor {report['extractor_version']}; columns: ours"
+        + (f" | baseline ({report['baseline']})" if report.get("baseline") else "")
+    ]
     for block in report["files"]:
         lines.append("")
         lines.append(format_block(block))

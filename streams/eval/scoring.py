@@ -31,13 +31,27 @@ class Scores:
     quote_confidence: Calibration = field(default_factory=Calibration)
     stance_confidence: Calibration = field(default_factory=Calibration)
 
-    OPTIONAL = ("indirect", "indirect_speaker", "stances", "country_presence", "country_counts",
-                "attribution_source", "attribution_cue", "attribution_content")
+    OPTIONAL = (
+        "indirect",
+        "indirect_speaker",
+        "stances",
+        "country_presence",
+        "country_counts",
+        "attribution_source",
+        "attribution_cue",
+        "attribution_content",
+    )
 
-    def add(self, other: "Scores") -> None:
+    def add(self, other: Scores) -> None:
         self.articles += other.articles
-        for name in ("quotes", "quotes_speaker", "speaker_accuracy", "kind_accuracy", "quote_confidence",
-                     "stance_confidence"):
+        for name in (
+            "quotes",
+            "quotes_speaker",
+            "speaker_accuracy",
+            "kind_accuracy",
+            "quote_confidence",
+            "stance_confidence",
+        ):
             getattr(self, name).add(getattr(other, name))
         for name in self.OPTIONAL:
             theirs = getattr(other, name)
@@ -51,8 +65,15 @@ class Scores:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"articles": self.articles}
-        for name in ("quotes", "quotes_speaker", "speaker_accuracy", "kind_accuracy", *self.OPTIONAL,
-                     "quote_confidence", "stance_confidence"):
+        for name in (
+            "quotes",
+            "quotes_speaker",
+            "speaker_accuracy",
+            "kind_accuracy",
+            *self.OPTIONAL,
+            "quote_confidence",
+            "stance_confidence",
+        ):
             value = getattr(self, name)
             out[name] = value.as_dict() if value is not None else None
         return out
@@ -64,11 +85,20 @@ def _gold_speaker(article: GoldArticle, q: GoldQuote) -> str | None:
     return q.speaker
 
 
-def _score_quotes(article: GoldArticle, gold: list[GoldQuote], predicted: list[dict[str, Any]], scores: Scores,
-                  text_score: Score, speaker_score: Score, errors: Errors | None, what: str,
-                  accuracy: bool) -> None:
-    pairs = pair_up(gold, predicted, lambda g, p: spans_match(g.text, (g.start, g.end), p["text"],
-                                                               (p["start"], p["end"])))
+def _score_quotes(
+    article: GoldArticle,
+    gold: list[GoldQuote],
+    predicted: list[dict[str, Any]],
+    scores: Scores,
+    text_score: Score,
+    speaker_score: Score,
+    errors: Errors | None,
+    what: str,
+    accuracy: bool,
+) -> None:
+    pairs = pair_up(
+        gold, predicted, lambda g, p: spans_match(g.text, (g.start, g.end), p["text"], (p["start"], p["end"]))
+    )
     matched_gold = {i: j for i, j in pairs}
     matched_pred = {j: i for i, j in pairs}
     text_score.tp += len(pairs)
@@ -82,8 +112,9 @@ def _score_quotes(article: GoldArticle, gold: list[GoldQuote], predicted: list[d
         if i is None:
             scores.quote_confidence.points.append((float(confidence), False))  # not a quote of the gold
         elif gold[i].checkable:
-            scores.quote_confidence.points.append((float(confidence),
-                                                   same_actor(_gold_speaker(article, gold[i]), p.get("speaker"))))
+            scores.quote_confidence.points.append(
+                (float(confidence), same_actor(_gold_speaker(article, gold[i]), p.get("speaker")))
+            )
     for i, g in enumerate(gold):
         j = matched_gold.get(i)
         if not g.checkable:
@@ -92,8 +123,14 @@ def _score_quotes(article: GoldArticle, gold: list[GoldQuote], predicted: list[d
         if j is None:
             speaker_score.fn += 1
             if errors is not None:
-                errors.add(article=article.id, what=what, error="missed", text=g.text[:160], start=g.start,
-                           gold_speaker=g.speaker)
+                errors.add(
+                    article=article.id,
+                    what=what,
+                    error="missed",
+                    text=g.text[:160],
+                    start=g.start,
+                    gold_speaker=g.speaker,
+                )
             continue
         p = predicted[j]
         right = same_actor(expected, p.get("speaker"))
@@ -106,8 +143,16 @@ def _score_quotes(article: GoldArticle, gold: list[GoldQuote], predicted: list[d
             speaker_score.fn += 1
             speaker_score.fp += 1
             if errors is not None:
-                errors.add(article=article.id, what=what, error="wrong speaker", text=g.text[:160], start=g.start,
-                           gold_speaker=g.speaker, speaker=p.get("speaker"), cue=p.get("cue"))
+                errors.add(
+                    article=article.id,
+                    what=what,
+                    error="wrong speaker",
+                    text=g.text[:160],
+                    start=g.start,
+                    gold_speaker=g.speaker,
+                    speaker=p.get("speaker"),
+                    cue=p.get("cue"),
+                )
         if accuracy and g.kind and p.get("kind"):
             scores.kind_accuracy.total += 1
             scores.kind_accuracy.correct += g.kind == p.get("kind")
@@ -115,22 +160,39 @@ def _score_quotes(article: GoldArticle, gold: list[GoldQuote], predicted: list[d
         if j not in matched_pred:
             speaker_score.fp += 1
             if errors is not None:
-                errors.add(article=article.id, what=what, error="spurious", text=p["text"][:160], start=p["start"],
-                           speaker=p.get("speaker"), cue=p.get("cue"))
+                errors.add(
+                    article=article.id,
+                    what=what,
+                    error="spurious",
+                    text=p["text"][:160],
+                    start=p["start"],
+                    speaker=p.get("speaker"),
+                    cue=p.get("cue"),
+                )
 
 
 def score_article(article: GoldArticle, prediction: dict[str, Any], errors: Errors | None = None) -> Scores:
     """The figures of one prediction (the `analyze` result shape, or the baseline's) on one article."""
     scores = Scores(articles=1)
     direct = [q for q in prediction.get("quotes", []) if q.get("kind") != "indirect"]
-    _score_quotes(article, article.quotes, direct, scores, scores.quotes, scores.quotes_speaker, errors,
-                  "quote", accuracy=True)
+    _score_quotes(
+        article, article.quotes, direct, scores, scores.quotes, scores.quotes_speaker, errors, "quote", accuracy=True
+    )
 
     if article.indirect is not None:
         scores.indirect, scores.indirect_speaker = Score(), Score()
         indirect = [q for q in prediction.get("quotes", []) if q.get("kind") == "indirect"]
-        _score_quotes(article, article.indirect, indirect, scores, scores.indirect, scores.indirect_speaker,
-                      errors, "indirect", accuracy=False)
+        _score_quotes(
+            article,
+            article.indirect,
+            indirect,
+            scores,
+            scores.indirect,
+            scores.indirect_speaker,
+            errors,
+            "indirect",
+            accuracy=False,
+        )
 
     if article.stances is not None:
         scores.stances = Score()
@@ -142,8 +204,13 @@ def score_article(article: GoldArticle, prediction: dict[str, Any], errors: Erro
                 seen.add(key)
                 predicted.append(s)
         gold = article.stances
-        pairs = pair_up(gold, predicted, lambda g, p: float(
-            g.polarity == p["polarity"] and same_actor(g.actor, p["actor"]) and same_actor(g.target, p["target"])))
+        pairs = pair_up(
+            gold,
+            predicted,
+            lambda g, p: float(
+                g.polarity == p["polarity"] and same_actor(g.actor, p["actor"]) and same_actor(g.target, p["target"])
+            ),
+        )
         scores.stances.tp = len(pairs)
         scores.stances.fp = len(predicted) - len(pairs)
         scores.stances.fn = len(gold) - len(pairs)
@@ -156,21 +223,41 @@ def score_article(article: GoldArticle, prediction: dict[str, Any], errors: Erro
             got_p = {j for _, j in pairs}
             for i, g in enumerate(gold):
                 if i not in got_g:
-                    errors.add(article=article.id, what="stance", error="missed", actor=g.actor, target=g.target,
-                               polarity=g.polarity, evidence=(g.evidence or "")[:200])
+                    errors.add(
+                        article=article.id,
+                        what="stance",
+                        error="missed",
+                        actor=g.actor,
+                        target=g.target,
+                        polarity=g.polarity,
+                        evidence=(g.evidence or "")[:200],
+                    )
             for j, p in enumerate(predicted):
                 if j not in got_p:
-                    errors.add(article=article.id, what="stance", error="spurious", actor=p["actor"],
-                               target=p["target"], polarity=p["polarity"], cue=p.get("cue"),
-                               evidence=(p.get("evidence") or "")[:200])
+                    errors.add(
+                        article=article.id,
+                        what="stance",
+                        error="spurious",
+                        actor=p["actor"],
+                        target=p["target"],
+                        polarity=p["polarity"],
+                        cue=p.get("cue"),
+                        evidence=(p.get("evidence") or "")[:200],
+                    )
 
     if article.attributions is not None and "attributions" in prediction:
         for part, k in (("cue", 0), ("source", 1), ("content", 2)):
             gold_spans = {tuple(a[k]) for a in article.attributions if a[k] is not None}
             predicted_spans = {tuple(a[part]) for a in prediction["attributions"] if a.get(part) is not None}
-            setattr(scores, f"attribution_{part}", Score(tp=len(gold_spans & predicted_spans),
-                                                        fp=len(predicted_spans - gold_spans),
-                                                        fn=len(gold_spans - predicted_spans)))
+            setattr(
+                scores,
+                f"attribution_{part}",
+                Score(
+                    tp=len(gold_spans & predicted_spans),
+                    fp=len(predicted_spans - gold_spans),
+                    fn=len(gold_spans - predicted_spans),
+                ),
+            )
 
     if article.countries is not None:
         gold_counts = {c: n for c, n in article.countries.items() if n > 0}
@@ -183,11 +270,18 @@ def score_article(article: GoldArticle, prediction: dict[str, Any], errors: Erro
         codes = gold_counts.keys() | predicted_counts.keys()
         scores.country_counts = CountError(
             absolute=sum(abs(predicted_counts.get(c, 0) - gold_counts.get(c, 0)) for c in codes),
-            gold_total=sum(gold_counts.values()), predicted_total=sum(predicted_counts.values()))
+            gold_total=sum(gold_counts.values()),
+            predicted_total=sum(predicted_counts.values()),
+        )
         if errors is not None:
             for c in sorted(codes):
                 if predicted_counts.get(c, 0) != gold_counts.get(c, 0):
-                    errors.add(article=article.id, what="country", code=c, gold=gold_counts.get(c, 0),
-                               predicted=predicted_counts.get(c, 0),
-                               surfaces=[m["text"] for m in prediction.get("country_mentions", {}).get(c, [])])
+                    errors.add(
+                        article=article.id,
+                        what="country",
+                        code=c,
+                        gold=gold_counts.get(c, 0),
+                        predicted=predicted_counts.get(c, 0),
+                        surfaces=[m["text"] for m in prediction.get("country_mentions", {}).get(c, [])],
+                    )
     return scores

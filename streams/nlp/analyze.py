@@ -39,8 +39,9 @@ def _normalise(article: dict[str, Any] | str) -> dict[str, Any]:
     return article
 
 
-def analyze_articles(articles: Sequence[dict[str, Any] | str], nlp: Language,
-                     batch_size: int = 16) -> list[dict[str, Any]]:
+def analyze_articles(
+    articles: Sequence[dict[str, Any] | str], nlp: Language, batch_size: int = 16
+) -> list[dict[str, Any]]:
     """Analyse a batch: one `nlp.pipe` over all titles and bodies, then the extractors per article.
 
     Each article is `{"id"?: str, "title"?: str | None, "text": str, ...}` (or a plain body string).
@@ -82,6 +83,7 @@ class ArticleMeta:
         def text(key: str) -> str | None:
             value = article.get(key)
             return value if isinstance(value, str) and value.strip() else None
+
         return cls(source=text("source"), url=text("url"))
 
 
@@ -141,8 +143,13 @@ def find_quotes(p: Parsed, model: AttributionModel) -> QuoteFindings:
     return QuoteFindings(attributions, direct, indirect, context, gather_evidence(context, direct, indirect))
 
 
-def analyze_doc(body: Doc, title: Doc | None = None, article_id: str | None = None,
-                meta: ArticleMeta | None = None, with_attributions: bool = False) -> dict[str, Any]:
+def analyze_doc(
+    body: Doc,
+    title: Doc | None = None,
+    article_id: str | None = None,
+    meta: ArticleMeta | None = None,
+    with_attributions: bool = False,
+) -> dict[str, Any]:
     """The extraction over already parsed fields. Offsets index the body unless field == "title".
 
     `with_attributions` adds every attribution the model found, of every kind (cue, source and
@@ -168,7 +175,13 @@ def analyze_doc(body: Doc, title: Doc | None = None, article_id: str | None = No
         "country_mentions": by_country,
     }
     if with_attributions:
-        result["attributions"] = [{"cue": list(a.cue), "source": list(a.source) if a.source else None,
-                                   "content": list(a.content) if a.content else None,
-                                   "confidence": round(a.cue_confidence, 3)} for a in found.attributions]
+        result["attributions"] = [
+            {
+                "cue": list(a.cue),
+                "source": list(a.source) if a.source else None,
+                "content": list(a.content) if a.content else None,
+                "confidence": round(a.cue_confidence, 3),
+            }
+            for a in found.attributions
+        ]
     return result

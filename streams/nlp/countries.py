@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from spacy.attrs import IDX, LENGTH, SPACY
 from spacy.tokens import Doc, Token
@@ -56,16 +57,91 @@ __all__ = ["CountryMention", "count_countries", "find_country_mentions", "outlet
 
 CURRENCY_WORDS = {"dollar", "dollars", "$"}
 # Words after an ambiguous name that only a US state takes ("Georgia Gov. Brian Kemp", "Georgia state law").
-STATE_TITLES = {"gov", "gov.", "governor", "sen", "sen.", "senator", "rep", "rep.", "lt", "lt.", "state",
-                "statehouse", "legislature", "legislator", "legislators"}
+STATE_TITLES = {
+    "gov",
+    "gov.",
+    "governor",
+    "sen",
+    "sen.",
+    "senator",
+    "rep",
+    "rep.",
+    "lt",
+    "lt.",
+    "state",
+    "statehouse",
+    "legislature",
+    "legislator",
+    "legislators",
+}
 # A country word before one of these names a currency (GUIDELINE: "the TT dollar", "the Canadian
 # dollar traded at 74 U.S. cents"): not counted.
-CURRENCY_NOUNS = {"dollar", "dollars", "cent", "cents", "pound", "pounds", "euro", "euros", "peso", "pesos", "rupee",
-                  "rupees", "rand", "yen", "yuan", "renminbi", "franc", "francs", "shilling", "shillings", "dinar",
-                  "dinars", "riyal", "riyals", "rial", "real", "reais", "rouble", "roubles", "ruble", "rubles", "lira",
-                  "krona", "kronor", "krone", "kroner", "won", "ringgit", "naira", "cedi", "kwacha", "loti", "maloti",
-                  "pula", "baht", "dong", "rupiah", "taka", "sterling", "escudo", "dirham", "dirhams", "hryvnia",
-                  "zloty", "forint", "lev", "leu", "lei", "kina", "tala", "pa'anga", "quetzal", "colon", "colones"}
+CURRENCY_NOUNS = {
+    "dollar",
+    "dollars",
+    "cent",
+    "cents",
+    "pound",
+    "pounds",
+    "euro",
+    "euros",
+    "peso",
+    "pesos",
+    "rupee",
+    "rupees",
+    "rand",
+    "yen",
+    "yuan",
+    "renminbi",
+    "franc",
+    "francs",
+    "shilling",
+    "shillings",
+    "dinar",
+    "dinars",
+    "riyal",
+    "riyals",
+    "rial",
+    "real",
+    "reais",
+    "rouble",
+    "roubles",
+    "ruble",
+    "rubles",
+    "lira",
+    "krona",
+    "kronor",
+    "krone",
+    "kroner",
+    "won",
+    "ringgit",
+    "naira",
+    "cedi",
+    "kwacha",
+    "loti",
+    "maloti",
+    "pula",
+    "baht",
+    "dong",
+    "rupiah",
+    "taka",
+    "sterling",
+    "escudo",
+    "dirham",
+    "dirhams",
+    "hryvnia",
+    "zloty",
+    "forint",
+    "lev",
+    "leu",
+    "lei",
+    "kina",
+    "tala",
+    "pa'anga",
+    "quetzal",
+    "colon",
+    "colones",
+}
 UNIT_NAMES = {"GB"}  # also a unit: "64 GB" is no country
 # The other meaning of an ambiguous country name, by the country it lies in ("Georgia" the US state).
 OTHER_READINGS = {"Georgia": "US", "Jersey": "US"}
@@ -180,8 +256,11 @@ def _scan(doc: Doc, field_name: str, excluded: Ranges, gaz: Gazetteer) -> tuple[
         if excluded.contains(token.idx):
             continue
         if text in COMBINING_FORMS and _combines(gaz, texts, spaces, i):
-            found.append(_country(CountryMention(COMBINING_FORMS[text], text, token.idx, token.idx + len(text),
-                                                 field_name, "demonym")))
+            found.append(
+                _country(
+                    CountryMention(COMBINING_FORMS[text], text, token.idx, token.idx + len(text), field_name, "demonym")
+                )
+            )
             continue
         hit: tuple[Place, ...] | None = None
         key = ""
@@ -191,7 +270,7 @@ def _scan(doc: Doc, field_name: str, excluded: Ranges, gaz: Gazetteer) -> tuple[
             parts = texts[i : i + n]
             if n > 1 and any(not p.strip() for p in parts):
                 continue
-            surface = "".join(p + w for p, w in zip(parts[:-1], spaces[i : i + n - 1])) + parts[-1]
+            surface = "".join(p + w for p, w in zip(parts[:-1], spaces[i : i + n - 1], strict=False)) + parts[-1]
             key, hit = _lookup(gaz, doc, i, i + n, surface)
             if hit is not None or gaz.subdivisions.get(key):
                 end = i + n
@@ -202,8 +281,13 @@ def _scan(doc: Doc, field_name: str, excluded: Ranges, gaz: Gazetteer) -> tuple[
                 sub = gaz.lookup(part) if part[:1].isupper() else None
                 if sub and all(p.kind in ("country", "demonym") for p in sub):
                     start_char = token.idx + offset
-                    found.append(_country(CountryMention(sub[0].code, part, start_char, start_char + len(part),
-                                                         field_name, sub[0].kind)))
+                    found.append(
+                        _country(
+                            CountryMention(
+                                sub[0].code, part, start_char, start_char + len(part), field_name, sub[0].kind
+                            )
+                        )
+                    )
                 offset += len(part) + 1
             continue
         towns = gaz.towns(key) if hit is not None or key in gaz.shadowed else ()
@@ -233,7 +317,7 @@ def _texts(doc: Doc) -> tuple[list[str], list[str]]:
     if not len(doc):
         return [], []
     starts, lengths, spaced = doc.to_array([IDX, LENGTH, SPACY]).T.tolist()
-    return [text[a : a + n] for a, n in zip(starts, lengths)], [" " if sp else "" for sp in spaced]
+    return [text[a : a + n] for a, n in zip(starts, lengths, strict=False)], [" " if sp else "" for sp in spaced]
 
 
 def _combines(gaz: Gazetteer, texts: list[str], spaces: list[str], i: int) -> bool:
@@ -250,8 +334,9 @@ def _country(mention: CountryMention, codes: tuple[str, ...] | None = None) -> _
     return _Candidate(mention, codes or (mention.code,))
 
 
-def _judge_country(doc: Doc, start: int, end: int, places: tuple[Place, ...], field_name: str,
-                   texts: list[str], spaces: list[str]) -> _Candidate | None:
+def _judge_country(
+    doc: Doc, start: int, end: int, places: tuple[Place, ...], field_name: str, texts: list[str], spaces: list[str]
+) -> _Candidate | None:
     span = doc[start:end]
     person = entity_around(doc, start)
     if person is not None and person.label_ == "PERSON" and (person.start < start or person.end > end):
@@ -283,14 +368,19 @@ def _judge_country(doc: Doc, start: int, end: int, places: tuple[Place, ...], fi
 
 def _used_as_language(token: Token) -> bool:
     # "said in Russian", "speaks French": the demonym is itself the object, not a modifier.
-    return token.dep_ in ("pobj", "dobj", "conj") and token.head.lemma_.lower() in LANGUAGE_HEADS and not any(
-        c.dep_ in ("amod", "compound") for c in token.children
+    return (
+        token.dep_ in ("pobj", "dobj", "conj")
+        and token.head.lemma_.lower() in LANGUAGE_HEADS
+        and not any(c.dep_ in ("amod", "compound") for c in token.children)
     )
 
 
 # --- the article ------------------------------------------------------------------------------
 
-def find_country_mentions(docs: Sequence[tuple[Doc, str, Ranges]], meta: "ArticleMeta | None" = None) -> list[CountryMention]:
+
+def find_country_mentions(
+    docs: Sequence[tuple[Doc, str, Ranges]], meta: ArticleMeta | None = None
+) -> list[CountryMention]:
     """Country mentions in an article's fields, in reading order (title first).
 
     `docs` holds (parsed field, field name, character ranges to ignore such as boilerplate);
@@ -325,7 +415,7 @@ def find_country_mentions(docs: Sequence[tuple[Doc, str, Ranges]], meta: "Articl
     places = read_all(towns, ctx, use, gaz)
     in_context = set(ctx.named) | {p.code for p in places if p} | {ctx.outlet, ctx.dateline}
     mentions: list[CountryMention] = []
-    for c, place in zip(candidates, places):
+    for c, place in zip(candidates, places, strict=False):
         m = c.mention
         if c.town is not None:
             if place is not None:

@@ -22,8 +22,8 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -37,86 +37,451 @@ NOT_NAME_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "C
 
 # Words that introduce a name without being part of it.
 TITLE_WORDS = {
-    "president", "vice", "prime", "minister", "secretary", "sen", "sen.", "senator", "rep", "rep.",
-    "representative", "gov", "gov.", "governor", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.",
-    "gen", "gen.", "general", "chancellor", "king", "queen", "prince", "princess", "pope", "sheikh",
-    "judge", "justice", "mayor", "chairman", "chairwoman", "former", "ambassador", "lt", "lt.", "col",
-    "col.", "capt", "capt.", "sgt", "sgt.", "adm", "adm.", "rev", "rev.", "sir", "lord", "lady", "dame",
-    "premier", "spokesman", "spokeswoman", "spokesperson", "leader", "candidate", "nominee", "first",
-    "attorney", "foreign", "defense", "defence", "state", "of", "the", "sister", "brother", "mother",
-    "father", "daughter", "son", "wife", "husband", "coach", "captain", "director", "ceo", "chief",
-    "prof", "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "baroness", "baron",
-    "councillor", "cllr", "cllr.", "congressman", "congresswoman", "detective", "inspector", "superintendent", "constable", "sergeant", "deputy",
-    "commissioner", "dean", "provost", "chancellor", "sheriff", "pastor", "father", "fr", "fr.",
+    "president",
+    "vice",
+    "prime",
+    "minister",
+    "secretary",
+    "sen",
+    "sen.",
+    "senator",
+    "rep",
+    "rep.",
+    "representative",
+    "gov",
+    "gov.",
+    "governor",
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "dr",
+    "dr.",
+    "gen",
+    "gen.",
+    "general",
+    "chancellor",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "sheikh",
+    "judge",
+    "justice",
+    "mayor",
+    "chairman",
+    "chairwoman",
+    "former",
+    "ambassador",
+    "lt",
+    "lt.",
+    "col",
+    "col.",
+    "capt",
+    "capt.",
+    "sgt",
+    "sgt.",
+    "adm",
+    "adm.",
+    "rev",
+    "rev.",
+    "sir",
+    "lord",
+    "lady",
+    "dame",
+    "premier",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "leader",
+    "candidate",
+    "nominee",
+    "first",
+    "attorney",
+    "foreign",
+    "defense",
+    "defence",
+    "state",
+    "of",
+    "the",
+    "sister",
+    "brother",
+    "mother",
+    "father",
+    "daughter",
+    "son",
+    "wife",
+    "husband",
+    "coach",
+    "captain",
+    "director",
+    "ceo",
+    "chief",
+    "prof",
+    "prof.",
+    "professor",
+    "archbishop",
+    "cardinal",
+    "bishop",
+    "rabbi",
+    "imam",
+    "baroness",
+    "baron",
+    "councillor",
+    "cllr",
+    "cllr.",
+    "congressman",
+    "congresswoman",
+    "detective",
+    "inspector",
+    "superintendent",
+    "constable",
+    "sergeant",
+    "deputy",
+    "commissioner",
+    "dean",
+    "provost",
+    "sheriff",
+    "pastor",
+    "fr",
+    "fr.",
 }
 # Letters after a name that are not part of it: honours, degrees, seats ("Afrasiab Anwar MBE").
-POSTNOMINALS = {"mbe", "obe", "cbe", "kbe", "dbe", "qc", "kc", "mp", "mep", "msp", "ms", "mla", "phd", "md", "esq",
-                "esq.", "frs", "ao", "ac", "oam"}
+POSTNOMINALS = {
+    "mbe",
+    "obe",
+    "cbe",
+    "kbe",
+    "dbe",
+    "qc",
+    "kc",
+    "mp",
+    "mep",
+    "msp",
+    "ms",
+    "mla",
+    "phd",
+    "md",
+    "esq",
+    "esq.",
+    "frs",
+    "ao",
+    "ac",
+    "oam",
+}
 # Titles that only ever introduce a person's name ("President", "Cardinal"), unlike "State" or "Foreign".
 PERSON_TITLES = {
-    "president", "sen", "sen.", "senator", "rep", "rep.", "gov", "gov.", "governor", "mr", "mr.", "mrs", "mrs.",
-    "ms", "ms.", "dr", "dr.", "gen", "gen.", "general", "chancellor", "king", "queen", "prince", "princess",
-    "pope", "sheikh", "judge", "mayor", "ambassador", "sir", "lord", "lady", "dame", "premier", "prof",
-    "prof.", "professor", "archbishop", "cardinal", "bishop", "rabbi", "imam", "minister", "secretary",
-    "councillor", "cllr", "detective", "inspector", "superintendent", "constable", "sergeant", "commissioner",
-    "congressman", "congresswoman",
+    "president",
+    "sen",
+    "sen.",
+    "senator",
+    "rep",
+    "rep.",
+    "gov",
+    "gov.",
+    "governor",
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "dr",
+    "dr.",
+    "gen",
+    "gen.",
+    "general",
+    "chancellor",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "sheikh",
+    "judge",
+    "mayor",
+    "ambassador",
+    "sir",
+    "lord",
+    "lady",
+    "dame",
+    "premier",
+    "prof",
+    "prof.",
+    "professor",
+    "archbishop",
+    "cardinal",
+    "bishop",
+    "rabbi",
+    "imam",
+    "minister",
+    "secretary",
+    "councillor",
+    "cllr",
+    "detective",
+    "inspector",
+    "superintendent",
+    "constable",
+    "sergeant",
+    "commissioner",
+    "congressman",
+    "congresswoman",
 }
 # Nouns for what a person is or does: a name in apposition with one, or right after one, is a
 # person's whatever label the NER gave it ("the company's CEO, Abdulaziz Jaafar", "Craig Le Clair,
 # principal analyst at Forrester", "analyst Craig Le Clair").
 PERSON_NOUNS = {
-    "ceo", "founder", "co-founder", "cofounder", "chairman", "chairwoman", "chair", "president", "director",
-    "analyst", "economist", "professor", "researcher", "scientist", "spokesman", "spokeswoman", "spokesperson",
-    "minister", "secretary", "officer", "executive", "manager", "editor", "reporter", "author", "writer",
-    "lawyer", "attorney", "actor", "actress", "singer", "player", "coach", "star", "expert", "adviser", "advisor",
-    "leader", "head", "chief", "governor", "senator", "mayor", "councillor", "commissioner", "member", "mother",
-    "father", "son", "daughter", "wife", "husband", "sister", "brother", "student", "teacher", "doctor", "nurse",
-    "resident", "owner", "partner", "colleague", "friend", "victim", "witness", "survivor", "candidate", "judge",
-    "lecturer", "vice-chancellor", "rector", "dean", "engineer", "designer", "artist", "musician", "rapper",
-    "presenter", "host", "entrepreneur", "investor", "official", "trader", "farmer", "activist", "campaigner",
+    "ceo",
+    "founder",
+    "co-founder",
+    "cofounder",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "president",
+    "director",
+    "analyst",
+    "economist",
+    "professor",
+    "researcher",
+    "scientist",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "minister",
+    "secretary",
+    "officer",
+    "executive",
+    "manager",
+    "editor",
+    "reporter",
+    "author",
+    "writer",
+    "lawyer",
+    "attorney",
+    "actor",
+    "actress",
+    "singer",
+    "player",
+    "coach",
+    "star",
+    "expert",
+    "adviser",
+    "advisor",
+    "leader",
+    "head",
+    "chief",
+    "governor",
+    "senator",
+    "mayor",
+    "councillor",
+    "commissioner",
+    "member",
+    "mother",
+    "father",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "sister",
+    "brother",
+    "student",
+    "teacher",
+    "doctor",
+    "nurse",
+    "resident",
+    "owner",
+    "partner",
+    "colleague",
+    "friend",
+    "victim",
+    "witness",
+    "survivor",
+    "candidate",
+    "judge",
+    "lecturer",
+    "vice-chancellor",
+    "rector",
+    "dean",
+    "engineer",
+    "designer",
+    "artist",
+    "musician",
+    "rapper",
+    "presenter",
+    "host",
+    "entrepreneur",
+    "investor",
+    "official",
+    "trader",
+    "farmer",
+    "activist",
+    "campaigner",
 }
 # Honorifics: a name they introduce is a person's, whatever label the NER gave the span ("Mr Blair" ORG).
 HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sir", "dame", "lord", "lady"}
 # Single words the NER sometimes tags on their own that name nothing by themselves.
 GENERIC_WORDS = {
-    "state", "department", "ministry", "government", "office", "secretary", "president", "minister",
-    "administration", "house", "senate", "party", "court", "army", "police", "city", "republic",
+    "state",
+    "department",
+    "ministry",
+    "government",
+    "office",
+    "secretary",
+    "president",
+    "minister",
+    "administration",
+    "house",
+    "senate",
+    "party",
+    "court",
+    "army",
+    "police",
+    "city",
+    "republic",
 }
 # A name with one of these words is an organisation's ("Fox News", "Oversight Committee").
 ORG_WORDS = {
-    "news", "times", "post", "journal", "committee", "department", "ministry", "party", "agency", "council",
-    "university", "institute", "association", "union", "company", "corp", "inc", "group", "bank", "court",
-    "commission", "office", "campaign", "foundation", "network", "press", "tribune", "herald", "review",
-    "center", "centre", "league", "board", "service", "administration", "congress", "senate", "house",
+    "news",
+    "times",
+    "post",
+    "journal",
+    "committee",
+    "department",
+    "ministry",
+    "party",
+    "agency",
+    "council",
+    "university",
+    "institute",
+    "association",
+    "union",
+    "company",
+    "corp",
+    "inc",
+    "group",
+    "bank",
+    "court",
+    "commission",
+    "office",
+    "campaign",
+    "foundation",
+    "network",
+    "press",
+    "tribune",
+    "herald",
+    "review",
+    "center",
+    "centre",
+    "league",
+    "board",
+    "service",
+    "administration",
+    "congress",
+    "senate",
+    "house",
 }
 # Role nouns a definite description can use for a person named earlier ("the mayor" ->
 # "Mayor Bill de Blasio"), with the title forms that introduce the name.
 ROLE_FORMS: dict[str, set[str]] = {
-    "senator": {"sen", "sen.", "senator"}, "president": {"president"}, "mayor": {"mayor"},
-    "governor": {"gov", "gov.", "governor"}, "congressman": {"rep", "rep.", "congressman", "representative"},
+    "senator": {"sen", "sen.", "senator"},
+    "president": {"president"},
+    "mayor": {"mayor"},
+    "governor": {"gov", "gov.", "governor"},
+    "congressman": {"rep", "rep.", "congressman", "representative"},
     "congresswoman": {"rep", "rep.", "congresswoman", "representative"},
-    "representative": {"rep", "rep.", "representative"}, "secretary": {"secretary"}, "minister": {"minister"},
-    "chancellor": {"chancellor"}, "nominee": {"nominee"}, "candidate": {"candidate"},
-    "chairman": {"chairman", "chair"}, "chairwoman": {"chairwoman", "chair"}, "judge": {"judge"},
-    "spokesman": {"spokesman"}, "spokeswoman": {"spokeswoman"}, "ambassador": {"ambassador"},
-    "general": {"gen", "gen.", "general"}, "speaker": {"speaker"}, "leader": {"leader"},
-    "director": {"director"}, "attorney": {"attorney"}, "prosecutor": {"prosecutor"}, "chief": {"chief"},
-    "king": {"king"}, "queen": {"queen"}, "pope": {"pope"}, "premier": {"premier"}, "coach": {"coach"},
-    "archbishop": {"archbishop"}, "cardinal": {"cardinal"}, "bishop": {"bishop"}, "professor": {"prof", "prof.", "professor"},
-    "chancellor": {"chancellor"}, "commissioner": {"commissioner"}, "economist": {"economist"},
-    "analyst": {"analyst"}, "lawyer": {"lawyer"}, "attorney": {"attorney"}, "executive": {"executive"},
+    "representative": {"rep", "rep.", "representative"},
+    "secretary": {"secretary"},
+    "minister": {"minister"},
+    "chancellor": {"chancellor"},
+    "nominee": {"nominee"},
+    "candidate": {"candidate"},
+    "chairman": {"chairman", "chair"},
+    "chairwoman": {"chairwoman", "chair"},
+    "judge": {"judge"},
+    "spokesman": {"spokesman"},
+    "spokeswoman": {"spokeswoman"},
+    "ambassador": {"ambassador"},
+    "general": {"gen", "gen.", "general"},
+    "speaker": {"speaker"},
+    "leader": {"leader"},
+    "director": {"director"},
+    "attorney": {"attorney"},
+    "prosecutor": {"prosecutor"},
+    "chief": {"chief"},
+    "king": {"king"},
+    "queen": {"queen"},
+    "pope": {"pope"},
+    "premier": {"premier"},
+    "coach": {"coach"},
+    "archbishop": {"archbishop"},
+    "cardinal": {"cardinal"},
+    "bishop": {"bishop"},
+    "professor": {"prof", "prof.", "professor"},
+    "commissioner": {"commissioner"},
+    "economist": {"economist"},
+    "analyst": {"analyst"},
+    "lawyer": {"lawyer"},
+    "executive": {"executive"},
 }
 # Nouns naming a person's role: a definite description with one of them ("the prime minister",
 # "the French president") refers to a person named before, even one not introduced with the title.
 PERSON_ROLES = set(ROLE_FORMS) | {"minister", "secretary", "chairman", "premier", "leader", "head", "chief"}
 _NAME_WORD = re.compile(r"[A-Z][a-z]*['’\-][A-Za-z]+")  # O'Donnell, Veron-Reville
 MALE_TITLES = {"mr", "sir", "lord", "king", "prince", "baron", "father", "brother", "son", "husband"}
-FEMALE_TITLES = {"mrs", "ms", "miss", "lady", "dame", "queen", "princess", "baroness", "sister", "mother",
-                 "daughter", "wife"}
+FEMALE_TITLES = {
+    "mrs",
+    "ms",
+    "miss",
+    "lady",
+    "dame",
+    "queen",
+    "princess",
+    "baroness",
+    "sister",
+    "mother",
+    "daughter",
+    "wife",
+}
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 # Lowercase words that may sit inside a name ("Bank of America", "Ludwig van Beethoven").
-NAME_PARTICLES = {"of", "the", "and", "for", "on", "de", "van", "von", "da", "das", "dos", "del", "della", "di", "al",
-                  "el", "bin", "ibn", "du", "la", "le", "y", "e", "ul", "ud", "und", "&", "at", "in", "to", "'s", "’s"}
+NAME_PARTICLES = {
+    "of",
+    "the",
+    "and",
+    "for",
+    "on",
+    "de",
+    "van",
+    "von",
+    "da",
+    "das",
+    "dos",
+    "del",
+    "della",
+    "di",
+    "al",
+    "el",
+    "bin",
+    "ibn",
+    "du",
+    "la",
+    "le",
+    "y",
+    "e",
+    "ul",
+    "ud",
+    "und",
+    "&",
+    "at",
+    "in",
+    "to",
+    "'s",
+    "’s",
+}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
 NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
@@ -187,17 +552,26 @@ def _trim(span: Span, person: bool) -> tuple[int, int]:
     doc = doc_index(span.doc).tokens  # a plain list: indexing a Doc makes a new Token each time
     strip_front = TITLE_WORDS | DETERMINERS if person else DETERMINERS
     # Keep the last word even if it is a title word: "Mr. King" is King, not nothing.
-    while end - start > 1 and (doc[start].is_punct or doc[start].lower_ in strip_front
-                               or doc[start].pos_ == "VERB"):  # "Praising Celtic"
+    while end - start > 1 and (
+        doc[start].is_punct or doc[start].lower_ in strip_front or doc[start].pos_ == "VERB"
+    ):  # "Praising Celtic"
         start += 1
     # A span the NER ran on into the sentence ("Trump told The Associated Press of ...", "Maria
     # Hinojosa Explained Why ..."): a name stops at its first verb or lowercase word.
     for i in range(start + 1, end):
         t = doc[i]
-        hyphenated = doc[i - 1].text in ("-", "‑") and not doc[i - 1].whitespace_ and i >= 2 and \
-            not doc[i - 2].whitespace_ and len(t.text) <= 5 and t.tag_ not in ("VBN", "VBD", "VBG", "JJ")
+        hyphenated = (
+            doc[i - 1].text in ("-", "‑")
+            and not doc[i - 1].whitespace_
+            and i >= 2
+            and not doc[i - 2].whitespace_
+            and len(t.text) <= 5
+            and t.tag_ not in ("VBN", "VBD", "VBG", "JJ")
+        )
         # "Ban Ki-moon", "Park Geun-hye"; not "Taylor Swift-themed"
-        if (t.pos_ in ("VERB", "AUX") or (t.is_alpha and t.is_lower and t.lower_ not in NAME_PARTICLES)) and not hyphenated:
+        if (
+            t.pos_ in ("VERB", "AUX") or (t.is_alpha and t.is_lower and t.lower_ not in NAME_PARTICLES)
+        ) and not hyphenated:
             end = i
             break
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in POSSESSIVE or doc[end - 1].is_space):
@@ -293,8 +667,11 @@ class ArticleEntities:
                 before = self._body[m.token_start - 1].lower_.rstrip(".") if m.token_start > 0 else ""
                 if before in MALE_TITLES or before in FEMALE_TITLES:
                     self.gender.setdefault(entity.id, "m" if before in MALE_TITLES else "f")
-                roles = {t.lower_ for t in self._body[max(0, m.token_start - 4) : m.token_start] if t.is_alpha or
-                         t.text.endswith(".")}
+                roles = {
+                    t.lower_
+                    for t in self._body[max(0, m.token_start - 4) : m.token_start]
+                    if t.is_alpha or t.text.endswith(".")
+                }
                 roles |= {c.lower_ for c in span.root.children if c.dep_ == "appos"}
                 if span.root.dep_ == "appos":
                     roles.add(span.root.head.lower_)
@@ -325,9 +702,17 @@ class ArticleEntities:
     def _sentence_of(self, offset: int) -> int:
         return bisect.bisect_right(self._sent_starts, offset) - 1
 
-    def _antecedent(self, items: list[tuple[int, bool, Entity]], starts: list[int], offset: int,
-                    skip: Ranges | None, exclude: Entity | None = None, object_pronoun: bool = False,
-                    gender: str | None = None, subjects_only: bool = False) -> Entity | None:
+    def _antecedent(
+        self,
+        items: list[tuple[int, bool, Entity]],
+        starts: list[int],
+        offset: int,
+        skip: Ranges | None,
+        exclude: Entity | None = None,
+        object_pronoun: bool = False,
+        gender: str | None = None,
+        subjects_only: bool = False,
+    ) -> Entity | None:
         """The entity a pronoun at `offset` most likely refers to, among `items` (sorted mentions).
 
         1. a subject earlier in the same sentence ("Gref, who ..., said he");
@@ -374,11 +759,24 @@ class ArticleEntities:
                 return found[0][2]
         return None
 
-    def last_person_before(self, offset: int, skip: Ranges | None = None, exclude: Entity | None = None,
-                           object_pronoun: bool = False, pronoun: str | None = None) -> Entity | None:
+    def last_person_before(
+        self,
+        offset: int,
+        skip: Ranges | None = None,
+        exclude: Entity | None = None,
+        object_pronoun: bool = False,
+        pronoun: str | None = None,
+    ) -> Entity | None:
         """The person a "he"/"she" ("him"/"her": `object_pronoun`) at `offset` most likely is (see `_antecedent`)."""
-        return self._antecedent(self._persons, self._person_starts, offset, skip, exclude, object_pronoun,
-                                gender=PRONOUN_GENDER.get(pronoun or ""))
+        return self._antecedent(
+            self._persons,
+            self._person_starts,
+            offset,
+            skip,
+            exclude,
+            object_pronoun,
+            gender=PRONOUN_GENDER.get(pronoun or ""),
+        )
 
     def last_body_before(self, offset: int, skip: Ranges | None = None) -> Entity | None:
         """The organisation or country an "it" (or an unnamed spokesperson) at `offset` speaks for: one
@@ -387,8 +785,11 @@ class ArticleEntities:
 
     def subject_person_of_previous_sentence(self, offset: int, skip: Ranges | None = None) -> Entity | None:
         k = self._sentence_of(offset)
-        found = [e for start, subj, e in self._persons
-                 if subj and self._sentence_of(start) == k - 1 and not (skip and skip.contains(start))]
+        found = [
+            e
+            for start, subj, e in self._persons
+            if subj and self._sentence_of(start) == k - 1 and not (skip and skip.contains(start))
+        ]
         return found[-1] if found else None
 
     def person_by_role(self, role: str, offset: int, modifiers: set[str] | None = None) -> Entity | None:
@@ -399,7 +800,9 @@ class ArticleEntities:
         forms = ROLE_FORMS.get(role) or ({role} if role in PERSON_ROLES else None)
         if not forms:
             return None
-        candidates = [(start, roles, entity) for start, roles, entity in self._roles if start < offset and roles & forms]
+        candidates = [
+            (start, roles, entity) for start, roles, entity in self._roles if start < offset and roles & forms
+        ]
         if not candidates:
             return None
         if modifiers:
@@ -410,9 +813,14 @@ class ArticleEntities:
 
     def for_name(self, tokens: Sequence[Token], create: bool = True) -> Entity | None:
         """The entity a proper name the NER missed refers to, created if new ("Tester said")."""
-        words = [t for t in tokens if t.lower_ not in TITLE_WORDS and t.text[:1].isupper()
-                 and (t.is_alpha or _NAME_WORD.fullmatch(t.text))
-                 and not (t.is_upper and t.lower_.rstrip(".") in POSTNOMINALS)]
+        words = [
+            t
+            for t in tokens
+            if t.lower_ not in TITLE_WORDS
+            and t.text[:1].isupper()
+            and (t.is_alpha or _NAME_WORD.fullmatch(t.text))
+            and not (t.is_upper and t.lower_.rstrip(".") in POSTNOMINALS)
+        ]
         if not words or any(t.ent_type_ in NOT_NAME_LABELS for t in words):
             return None  # "Saturday said" is a misparse, not a speaker
         text = " ".join(t.text for t in words)
@@ -429,9 +837,15 @@ class ArticleEntities:
                 return latest if latest in matches else matches[0]
             # "Fox News host Sean Hannity" tagged ORG, then "Hannity said": a two- or three-word
             # name with no organisation word, ending in this surname, was a person's.
-            named = [e for e in self.entities if e.label != "PERSON" and e.country is None
-                     and 2 <= len(e.canonical.split()) <= 3 and e.canonical.split()[-1] == text
-                     and all(w[:1].isupper() and w.lower() not in ORG_WORDS for w in e.canonical.split())]
+            named = [
+                e
+                for e in self.entities
+                if e.label != "PERSON"
+                and e.country is None
+                and 2 <= len(e.canonical.split()) <= 3
+                and e.canonical.split()[-1] == text
+                and all(w[:1].isupper() and w.lower() not in ORG_WORDS for w in e.canonical.split())
+            ]
             if len(named) == 1:
                 named[0].label = "PERSON"
                 named[0].id = _unique_id(f"person:{slug(named[0].canonical)}", self.entities)
@@ -462,10 +876,13 @@ class ArticleEntities:
         for e in self.entities:
             if e.canonical == name and e.label == "GPE":
                 return e
-        mention = next((m for m in entity.mentions if token is not None and m.token_start <= token.i < m.token_end),
-                       entity.mentions[0])
-        country = Entity(_unique_id(f"gpe:{slug(name)}", self.entities), name, "GPE", entity.country,
-                         [mention], place_kind="country")
+        mention = next(
+            (m for m in entity.mentions if token is not None and m.token_start <= token.i < m.token_end),
+            entity.mentions[0],
+        )
+        country = Entity(
+            _unique_id(f"gpe:{slug(name)}", self.entities), name, "GPE", entity.country, [mention], place_kind="country"
+        )
         self.entities.append(country)
         return country
 
@@ -511,8 +928,15 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
             # "Cardinal Cormac Murphy-O'Connor" tagged ORG on the surname only: a title and the
             # capitalised words between it and the span make it a person's full name.
             j = span_start
-            while j > 0 and toks[j - 1].pos_ == "PROPN" and not toks[j - 1].ent_type_ and toks[j - 1].is_alpha \
-                    and toks[j - 1].text[:1].isupper() and toks[j - 1].lower_ not in TITLE_WORDS and span_start - j < 3:
+            while (
+                j > 0
+                and toks[j - 1].pos_ == "PROPN"
+                and not toks[j - 1].ent_type_
+                and toks[j - 1].is_alpha
+                and toks[j - 1].text[:1].isupper()
+                and toks[j - 1].lower_ not in TITLE_WORDS
+                and span_start - j < 3
+            ):
                 j -= 1
             before = toks[j - 1] if j > 0 else None
             if before is not None and before.lower_ in PERSON_TITLES and (j < span_start or label != "PERSON"):
@@ -525,18 +949,27 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
                 label = "ORG"  # "G8", "G7", "G20" tagged PERSON, NORP or PRODUCT
             ent_end = ent.end
             # "the Police Federation of England and Wales": the NER stops at "and", the name does not.
-            if label == "ORG" and ent_end + 1 < len(doc) and toks[ent_end - 2].lower_ == "of" \
-                    and toks[ent_end].lower_ == "and" and toks[ent_end + 1].ent_type_ in ("GPE", "ORG") \
-                    and toks[ent_end - 1].ent_type_ in ("ORG", "GPE"):
+            if (
+                label == "ORG"
+                and ent_end + 1 < len(doc)
+                and toks[ent_end - 2].lower_ == "of"
+                and toks[ent_end].lower_ == "and"
+                and toks[ent_end + 1].ent_type_ in ("GPE", "ORG")
+                and toks[ent_end - 1].ent_type_ in ("ORG", "GPE")
+            ):
                 ent_end += 2
-            start, end = _trim(doc[span_start : ent_end], person=label == "PERSON")
+            start, end = _trim(doc[span_start:ent_end], person=label == "PERSON")
             tokens = toks[start:end]
             if not tokens or _is_junk(tokens):
                 continue
             start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-            raws.append(_Raw(Mention(index.text[start_char:end_char], start_char, end_char, field_name, label, start,
-                                     end),
-                             [t.text for t in tokens], bool(toks[start].is_sent_start)))
+            raws.append(
+                _Raw(
+                    Mention(index.text[start_char:end_char], start_char, end_char, field_name, label, start, end),
+                    [t.text for t in tokens],
+                    bool(toks[start].is_sent_start),
+                )
+            )
             covered.append((ent.start_char, ent.end_char))
         # Organisations the NER missed: a capitalised name that is a clause's subject ("Chief
         # Executive Women called for ...") acts, speaks and takes sides like any named body.
@@ -544,8 +977,13 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
         for start, end in _unlabelled_subject_names(toks, cover, excluded):
             tokens = toks[start:end]
             start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-            raws.append(_Raw(Mention(index.text[start_char:end_char], start_char, end_char, field_name, "ORG", start,
-                                     end), [t.text for t in tokens], bool(toks[start].is_sent_start)))
+            raws.append(
+                _Raw(
+                    Mention(index.text[start_char:end_char], start_char, end_char, field_name, "ORG", start, end),
+                    [t.text for t in tokens],
+                    bool(toks[start].is_sent_start),
+                )
+            )
             covered.append((start_char, end_char))
         # Places the NER missed but the gazetteer found are entities too.
         cover = Ranges(covered)
@@ -556,8 +994,9 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
             if span is None:
                 continue
             label = "NORP" if p.kind == "demonym" else ("ORG" if p.kind == "seat" else "GPE")
-            raws.append(_Raw(Mention(p.text, p.start, p.end, field_name, label, span.start, span.end),
-                             [t.text for t in span]))
+            raws.append(
+                _Raw(Mention(p.text, p.start, p.end, field_name, label, span.start, span.end), [t.text for t in span])
+            )
     raws.sort(key=lambda r: (r.mention.field != "title", r.mention.start))
     return raws
 
@@ -574,8 +1013,12 @@ def _joined_place_bodies(toks: Sequence[Token], ents: Sequence[Span]) -> dict[in
         if toks[ent.end - 1].lower_ not in ORG_WORDS | GENERIC_WORDS:
             continue
         first = toks[i - 2]
-        if first.pos_ == "PROPN" and first.is_alpha and first.text[:1].isupper() and \
-                not (i >= 3 and toks[i - 3].pos_ == "PROPN" and toks[i - 3].text[:1].isupper()):
+        if (
+            first.pos_ == "PROPN"
+            and first.is_alpha
+            and first.text[:1].isupper()
+            and not (i >= 3 and toks[i - 3].pos_ == "PROPN" and toks[i - 3].text[:1].isupper())
+        ):
             joined[i] = i - 2
     return joined
 
@@ -591,15 +1034,23 @@ def _unlabelled_subject_names(toks: Sequence[Token], cover: Ranges, excluded: Ra
         if head.dep_ not in ("nsubj", "nsubjpass") or head.pos_ != "PROPN" or head.ent_type_:
             continue
         start = head.i
-        while start > 0 and toks[start - 1].dep_ == "compound" and toks[start - 1].head.i in range(start, head.i + 1) \
-                and toks[start - 1].pos_ == "PROPN" and not toks[start - 1].ent_type_:
+        while (
+            start > 0
+            and toks[start - 1].dep_ == "compound"
+            and toks[start - 1].head.i in range(start, head.i + 1)
+            and toks[start - 1].pos_ == "PROPN"
+            and not toks[start - 1].ent_type_
+        ):
             start -= 1
         end = head.i + 1
         of = next((c for c in head.rights if c.dep_ == "prep" and c.lower_ == "of"), None)
         if of is not None and of.i == end:
             tail = list(of.subtree)
-            if all(t.pos_ in ("PROPN", "CCONJ") or t.lower_ in NAME_PARTICLES for t in tail) \
-                    and tail[-1].pos_ == "PROPN" and tail[-1].i + 1 - start <= 12:
+            if (
+                all(t.pos_ in ("PROPN", "CCONJ") or t.lower_ in NAME_PARTICLES for t in tail)
+                and tail[-1].pos_ == "PROPN"
+                and tail[-1].i + 1 - start <= 12
+            ):
                 end = tail[-1].i + 1
         words = [t for t in toks[start:end] if t.lower_ not in NAME_PARTICLES]
         if not all(t.text[:1].isupper() and t.is_alpha for t in words):
@@ -623,8 +1074,13 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
     alias: dict[tuple[str, ...], tuple[str, ...]] = {}
     full_positions: list[tuple[int, int, tuple[str, ...]]] = []
     for r in raws:
-        if r.mention.label == "PERSON" and len(r.tokens) >= 2 and r.tokens[0][:1].isupper() and r.tokens[-1][:1].isupper() \
-                and all(t[:1].isupper() or t.lower() in NAME_PARTICLES for t in r.tokens):
+        if (
+            r.mention.label == "PERSON"
+            and len(r.tokens) >= 2
+            and r.tokens[0][:1].isupper()
+            and r.tokens[-1][:1].isupper()
+            and all(t[:1].isupper() or t.lower() in NAME_PARTICLES for t in r.tokens)
+        ):
             key = _name_key(r.tokens)
             if key not in full_names and len(r.tokens) == 2 and (r.sentence_initial or r.mention.field == "title"):
                 # "Contrasting Biden (...) with Trump": a capitalised word opening the sentence
@@ -658,8 +1114,11 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
         # A first name alone ("Azmat", which the NER took for a place) is that person's unless it
         # names a place the gazetteer knows.
         first_name_ok = r.mention.label == "PERSON" or gaz.lookup(word) is None
-        options = surname_of.get(word) or (firstname_of.get(word) if first_name_ok else None) or (
-            middle_of.get(word) if first_name_ok and len(middle_of.get(word, [])) == 1 else None)
+        options = (
+            surname_of.get(word)
+            or (firstname_of.get(word) if first_name_ok else None)
+            or (middle_of.get(word) if first_name_ok and len(middle_of.get(word, [])) == 1 else None)
+        )
         if not options:
             return None
         if len(options) == 1:
@@ -688,12 +1147,20 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
             group_meta.setdefault(key, {"canonical": r.mention.text, "label": None})
         elif country_place is not None and len(known) == 1:
             key = ("country", country_place.code)
-            group_meta.setdefault(key, {"canonical": country_name(country_place.code), "label": "GPE",
-                                        "country": country_place.code, "kind": "country"})
+            group_meta.setdefault(
+                key,
+                {
+                    "canonical": country_name(country_place.code),
+                    "label": "GPE",
+                    "country": country_place.code,
+                    "kind": "country",
+                },
+            )
         elif known and known[0].kind == "demonym":
             key = ("demonym", known[0].code)
-            group_meta.setdefault(key, {"canonical": r.mention.text, "label": "NORP", "country": known[0].code,
-                                        "kind": "demonym"})
+            group_meta.setdefault(
+                key, {"canonical": r.mention.text, "label": "NORP", "country": known[0].code, "kind": "demonym"}
+            )
         else:
             key = ("text", r.mention.text.lower())
             group_meta.setdefault(key, {"canonical": r.mention.text, "label": None})
@@ -728,8 +1195,14 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
                 country, kind = found[0].code, "seat"
         if label not in COUNTRY_LABELS and kind != "seat":
             country = None
-        entity = Entity(_unique_id(f"{label.lower()}:{slug(meta['canonical'])}", entities), meta["canonical"],
-                        label, country, [r.mention for r in members], place_kind=kind)
+        entity = Entity(
+            _unique_id(f"{label.lower()}:{slug(meta['canonical'])}", entities),
+            meta["canonical"],
+            label,
+            country,
+            [r.mention for r in members],
+            place_kind=kind,
+        )
         entities.append(entity)
     entities.sort(key=lambda e: e.first_position)
     entities = _merge_names(entities, docs)
@@ -791,13 +1264,22 @@ def _merge_names(entities: list[Entity], docs: Sequence[tuple[Doc, str, Ranges]]
             if found is not None and found is not e:
                 return found
         if name.isupper() and 2 <= len(name) <= 6 and name.isalpha():
-            matches = [o for o in entities if o is not e and o.label == "ORG" and len(o.canonical.split()) >= 2
-                       and _initials(o.canonical) == name]
+            matches = [
+                o
+                for o in entities
+                if o is not e and o.label == "ORG" and len(o.canonical.split()) >= 2 and _initials(o.canonical) == name
+            ]
             if len(matches) == 1:
                 return matches[0]
         if e.label == "ORG" and len(name.split()) >= 2:
-            longer = [o for o in entities if o is not e and o.label == "ORG" and o.canonical.startswith(name + " ")
-                      and len(o.canonical) > len(name)]
+            longer = [
+                o
+                for o in entities
+                if o is not e
+                and o.label == "ORG"
+                and o.canonical.startswith(name + " ")
+                and len(o.canonical) > len(name)
+            ]
             if len(longer) == 1:
                 return longer[0]
         if e.label == "ORG" and " " not in name and name.lower() in ORG_WORDS | {"college", "authority", "federation"}:

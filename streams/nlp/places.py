@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from spacy.tokens import Doc, Span, Token
@@ -71,39 +72,237 @@ SUPPORT_TOWN = 0.5  # the article names one of its towns (one that no other coun
 SUPPORT_LISTED = 2.0  # a place of that country is listed with this one ("Lagos and Albufeira")
 
 # Country-code domains used as generic ones (".tv", ".io"): no country of publication.
-GENERIC_CCTLDS = {"tv", "io", "co", "me", "fm", "am", "ai", "ly", "gg", "to", "cc", "ws", "la", "is", "it", "eu",
-                  "su", "nu", "tk", "ml", "ga", "cf", "gq"}
+GENERIC_CCTLDS = {
+    "tv",
+    "io",
+    "co",
+    "me",
+    "fm",
+    "am",
+    "ai",
+    "ly",
+    "gg",
+    "to",
+    "cc",
+    "ws",
+    "la",
+    "is",
+    "it",
+    "eu",
+    "su",
+    "nu",
+    "tk",
+    "ml",
+    "ga",
+    "cf",
+    "gq",
+}
 # AP-style abbreviations of US states, read as a qualifier after a town ("Plymouth, Minn.").
 US_STATE_ABBREVIATIONS = {
-    "Ala.", "Ariz.", "Ark.", "Calif.", "Colo.", "Conn.", "Del.", "Fla.", "Ga.", "Ill.", "Ind.", "Kan.", "Kans.",
-    "Ky.", "La.", "Md.", "Mass.", "Mich.", "Minn.", "Miss.", "Mo.", "Mont.", "Neb.", "Nev.", "N.H.", "N.J.",
-    "N.M.", "N.Y.", "N.C.", "N.D.", "Okla.", "Ore.", "Pa.", "R.I.", "S.C.", "S.D.", "Tenn.", "Tex.", "Vt.", "Va.",
-    "Wash.", "W.Va.", "Wis.", "Wyo.", "D.C.",
+    "Ala.",
+    "Ariz.",
+    "Ark.",
+    "Calif.",
+    "Colo.",
+    "Conn.",
+    "Del.",
+    "Fla.",
+    "Ga.",
+    "Ill.",
+    "Ind.",
+    "Kan.",
+    "Kans.",
+    "Ky.",
+    "La.",
+    "Md.",
+    "Mass.",
+    "Mich.",
+    "Minn.",
+    "Miss.",
+    "Mo.",
+    "Mont.",
+    "Neb.",
+    "Nev.",
+    "N.H.",
+    "N.J.",
+    "N.M.",
+    "N.Y.",
+    "N.C.",
+    "N.D.",
+    "Okla.",
+    "Ore.",
+    "Pa.",
+    "R.I.",
+    "S.C.",
+    "S.D.",
+    "Tenn.",
+    "Tex.",
+    "Vt.",
+    "Va.",
+    "Wash.",
+    "W.Va.",
+    "Wis.",
+    "Wyo.",
+    "D.C.",
 }
 REGION_PREFIXES = {"Greater", "Metro", "Metropolitan", "Inner", "Outer"}  # "Greater Manchester": the region
-REPORTING_VERBS = {"say", "tell", "add", "claim", "state", "explain", "note", "warn", "insist", "argue", "announce",
-                   "write", "ask", "reply", "respond", "admit", "deny", "confirm", "reveal", "recall", "describe"}
-PERSON_TITLE_WORDS = {"mr", "mrs", "ms", "dr", "sir", "lady", "lord", "president", "minister", "senator", "sen",
-                      "rep", "gov", "governor", "mayor", "judge", "coach", "captain", "prof", "professor", "general",
-                      "gen", "chief", "justice", "officer", "constable", "detective", "inspector", "sergeant"}
+REPORTING_VERBS = {
+    "say",
+    "tell",
+    "add",
+    "claim",
+    "state",
+    "explain",
+    "note",
+    "warn",
+    "insist",
+    "argue",
+    "announce",
+    "write",
+    "ask",
+    "reply",
+    "respond",
+    "admit",
+    "deny",
+    "confirm",
+    "reveal",
+    "recall",
+    "describe",
+}
+PERSON_TITLE_WORDS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "lady",
+    "lord",
+    "president",
+    "minister",
+    "senator",
+    "sen",
+    "rep",
+    "gov",
+    "governor",
+    "mayor",
+    "judge",
+    "coach",
+    "captain",
+    "prof",
+    "professor",
+    "general",
+    "gen",
+    "chief",
+    "justice",
+    "officer",
+    "constable",
+    "detective",
+    "inspector",
+    "sergeant",
+}
 # Cities that also stand for an international body seated there (GUIDELINE: not counted then).
 CITIES_FOR_BODIES = {"Brussels"}
 # Words around a name that make it a place: "in Lindi", "Lindi town", "the city of Khartoum North".
 LOCATIVE_PREPOSITIONS = {"in", "near", "outside", "across", "throughout", "inside", "within", "around", "via"}
-PLACE_NOUNS = {"town", "city", "village", "villages", "township", "municipality", "residents", "resident",
-               "locals", "suburb", "suburbs", "centre", "center", "mayor", "council", "airport", "port", "harbour",
-               "harbor", "area"}
+PLACE_NOUNS = {
+    "town",
+    "city",
+    "village",
+    "villages",
+    "township",
+    "municipality",
+    "residents",
+    "resident",
+    "locals",
+    "suburb",
+    "suburbs",
+    "centre",
+    "center",
+    "mayor",
+    "council",
+    "airport",
+    "port",
+    "harbour",
+    "harbor",
+    "area",
+}
 # A town's name before one of these is the place inside an institution's name ("Lund University").
-INSTITUTION_NOUNS = {"university", "college", "cathedral", "hospital", "council", "school", "museum",
-                     "zoo", "stadium", "station", "prison", "parliament"}
+INSTITUTION_NOUNS = {
+    "university",
+    "college",
+    "cathedral",
+    "hospital",
+    "council",
+    "school",
+    "museum",
+    "zoo",
+    "stadium",
+    "station",
+    "prison",
+    "parliament",
+}
 # A team named after its town: "Leeds United", "Nottingham Forest"; "Real Madrid", "Inter Milan".
-CLUB_WORDS = {"United", "City", "Town", "Rovers", "Wanderers", "Athletic", "Albion", "FC", "Argyle", "Sox", "Forest",
-              "County", "Wednesday", "Rangers", "Thistle", "Alexandra", "Hotspur"}
-CLUB_PREFIXES = {"Real", "Atletico", "Atlético", "Sporting", "Inter", "AC", "FC", "AS", "SS", "Dynamo", "Dinamo",
-                 "Olympique", "Borussia", "Racing", "Deportivo", "Athletic", "Hertha", "Eintracht"}
+CLUB_WORDS = {
+    "United",
+    "City",
+    "Town",
+    "Rovers",
+    "Wanderers",
+    "Athletic",
+    "Albion",
+    "FC",
+    "Argyle",
+    "Sox",
+    "Forest",
+    "County",
+    "Wednesday",
+    "Rangers",
+    "Thistle",
+    "Alexandra",
+    "Hotspur",
+}
+CLUB_PREFIXES = {
+    "Real",
+    "Atletico",
+    "Atlético",
+    "Sporting",
+    "Inter",
+    "AC",
+    "FC",
+    "AS",
+    "SS",
+    "Dynamo",
+    "Dinamo",
+    "Olympique",
+    "Borussia",
+    "Racing",
+    "Deportivo",
+    "Athletic",
+    "Hertha",
+    "Eintracht",
+}
 # Nouns after a town's name that make it a landform named like it ("the Kaimur hills").
-FEATURE_NOUNS = {"hills", "mountains", "mountain", "range", "river", "valley", "lake", "desert", "island", "islands",
-                 "peninsula", "gorge", "falls", "creek", "glacier", "volcano", "plateau", "basin", "strait"}
+FEATURE_NOUNS = {
+    "hills",
+    "mountains",
+    "mountain",
+    "range",
+    "river",
+    "valley",
+    "lake",
+    "desert",
+    "island",
+    "islands",
+    "peninsula",
+    "gorge",
+    "falls",
+    "creek",
+    "glacier",
+    "volcano",
+    "plateau",
+    "basin",
+    "strait",
+}
 
 
 @dataclass
@@ -135,7 +334,8 @@ class Town:
 
 # --- the article's context -------------------------------------------------------------------
 
-def outlet_country(meta: "ArticleMeta | None") -> str | None:
+
+def outlet_country(meta: ArticleMeta | None) -> str | None:
     """The country of the outlet's country-code domain ("www.namibian.com.na" -> "NA"), if any."""
     url = getattr(meta, "url", None)
     if not url:
@@ -179,11 +379,16 @@ class ArticleContext:
 
     @property
     def has_context(self) -> bool:
-        return (self.outlet is not None or any(self.named.values()) or any(self.subdivisions.values())
-                or sum(len(v) for v in self.towns.values()) > 1)
+        return (
+            self.outlet is not None
+            or any(self.named.values())
+            or any(self.subdivisions.values())
+            or sum(len(v) for v in self.towns.values()) > 1
+        )
 
 
 # --- the article's names ---------------------------------------------------------------------
+
 
 @dataclass
 class NameUse:
@@ -248,6 +453,7 @@ def entity_around(doc: Doc, i: int) -> Span | None:
 
 # --- a town name in its sentence -------------------------------------------------------------
 
+
 def read_town(doc: Doc, start: int, end: int, key: str, gaz: Gazetteer, texts: list[str]) -> Town | None:
     """The town name doc[start:end] with what the parse says about it (whether it counts: `admit`);
     None where it names no town here (a region, a landform, the end of another town's name)."""
@@ -258,19 +464,32 @@ def read_town(doc: Doc, start: int, end: int, key: str, gaz: Gazetteer, texts: l
         return None
     if end < len(toks) and toks[end].lower_ in FEATURE_NOUNS:
         return None  # "the Kaimur hills", "Jordan River": the landform, not the town
-    if start >= 2 and toks[start - 1].text == "-" and toks[start - 2].lower_ in ("on", "upon", "under", "by", "le", "sur"):
+    if (
+        start >= 2
+        and toks[start - 1].text == "-"
+        and toks[start - 2].lower_ in ("on", "upon", "under", "by", "le", "sur")
+    ):
         return None  # "Annandale-on-Hudson", "Stratford-upon-Avon": the end of another town's name
     label = toks[start].ent_type_
     ent = entity_around(doc, start)
     whole = ent is None or (ent.start >= start and ent.end <= end)
     # "the Chicago White Sox", "west London", "Real Madrid": only these before it in its entity.
-    starts = ent is None or all(t.is_lower or t.is_punct or t.lower_ in ("the", "a", "an") or t.text in CLUB_PREFIXES
-                                for t in toks[ent.start:start])
+    starts = ent is None or all(
+        t.is_lower or t.is_punct or t.lower_ in ("the", "a", "an") or t.text in CLUB_PREFIXES
+        for t in toks[ent.start : start]
+    )
     qualifier = _qualifier(gaz, texts, end)
     siblings = _siblings(doc, end, gaz)
     return Town(
-        span.text, key, gaz.towns(key), subdivisions, gaz.districts.get(key, ()), blocked=key in gaz.shadowed,
-        label=label, whole_ent=whole, starts_name=starts,
+        span.text,
+        key,
+        gaz.towns(key),
+        subdivisions,
+        gaz.districts.get(key, ()),
+        blocked=key in gaz.shadowed,
+        label=label,
+        whole_ent=whole,
+        starts_name=starts,
         after_of=ent is not None and start > ent.start and toks[start - 1].lower_ in ("of", "for"),
         region_prefix=start > 0 and toks[start - 1].text in REGION_PREFIXES,
         person_longer=label == "PERSON" and not whole,
@@ -279,24 +498,27 @@ def read_town(doc: Doc, start: int, end: int, key: str, gaz: Gazetteer, texts: l
         stopword=len(span) == 1 and span[0].is_stop,
         for_body=span.text in CITIES_FOR_BODIES and _acts(toks[end - 1]),
         reports=_speaks(doc, start, end),
-        cue=_place_cue(doc, start, end, siblings) or bool(qualifier), qualifier=qualifier,
+        cue=_place_cue(doc, start, end, siblings) or bool(qualifier),
+        qualifier=qualifier,
         listed_with=frozenset().union(*(codes for _, codes in siblings if len(codes) == 1)),
-        listed=tuple(t.text for t, codes in siblings if codes))
+        listed=tuple(t.text for t, codes in siblings if codes),
+    )
 
 
 def _is_region(doc: Doc, start: int, end: int) -> bool:
-    """"Lagos State", "Lindi Region", "the state of Washington", "Washington state"."""
+    """ "Lagos State", "Lindi Region", "the state of Washington", "Washington state"."""
     toks = doc_index(doc).tokens  # made once per doc (doc[i] makes a new Token each time)
     if end < len(toks) and toks[end].lower_ in ADMIN_NOUNS:
         # ... but "St Petersburg State University", "Lagos State University": an institution's name.
         after = toks[end + 1] if end + 1 < len(toks) else None
-        return not (toks[end].text[:1].isupper() and after is not None and after.text[:1].isupper()
-                    and after.pos_ == "PROPN")
+        return not (
+            toks[end].text[:1].isupper() and after is not None and after.text[:1].isupper() and after.pos_ == "PROPN"
+        )
     return start >= 2 and toks[start - 1].lower_ == "of" and toks[start - 2].lower_ in ADMIN_NOUNS
 
 
 def _qualifies_a_town(doc: Doc, start: int, end: int, subdivisions: tuple[Subdivision, ...], gaz: Gazetteer) -> bool:
-    """"Annandale-on-Hudson, New York": a state named after a town it locates is the state; not in
+    """ "Annandale-on-Hudson, New York": a state named after a town it locates is the state; not in
     a list of places ("Dar es Salaam, Mtwara, Ruvuma", "Basra in Iraq, Kabul in Afghanistan")."""
     toks = doc_index(doc).tokens  # made once per doc (doc[i] makes a new Token each time)
     states = {s.code for s in subdivisions if s.level <= 1}
@@ -338,16 +560,25 @@ def _place_cue(doc: Doc, start: int, end: int, siblings: list[tuple[Token, froze
     if token.dep_ == "pobj" and token.head.lower_ in LOCATIVE_PREPOSITIONS:
         return True
     after = toks[end].lower_ if end < len(toks) else ""
-    if after in PLACE_NOUNS or after in INSTITUTION_NOUNS or (
-            after == "-" and end + 1 < len(toks) and toks[end + 1].lower_ == "based"):
+    if (
+        after in PLACE_NOUNS
+        or after in INSTITUTION_NOUNS
+        or (after == "-" and end + 1 < len(toks) and toks[end + 1].lower_ == "based")
+    ):
         return True  # "Lindi town", "Plymouth city centre", "Lund University", "London-based"
     if start >= 2 and toks[start - 1].lower_ == "of" and toks[start - 2].lower_ in ("city", "town", "village"):
         return True
     if end + 1 < len(toks) and toks[end].lower_ == "in" and any(t.ent_type_ == "GPE" for t in toks[end + 1 : end + 5]):
         return True  # "Lutsk in northwestern Ukraine"
-    at_start = toks[start].ent_iob_ == "B" or (start > 0 and toks[start - 1].ent_iob_ == "B" and toks[start - 1].lower_ == "the")
-    if at_start and end < len(toks) and toks[end].ent_iob_ == "I" and (
-            toks[end].tag_ == "NNPS" or toks[end].text in CLUB_WORDS):
+    at_start = toks[start].ent_iob_ == "B" or (
+        start > 0 and toks[start - 1].ent_iob_ == "B" and toks[start - 1].lower_ == "the"
+    )
+    if (
+        at_start
+        and end < len(toks)
+        and toks[end].ent_iob_ == "I"
+        and (toks[end].tag_ == "NNPS" or toks[end].text in CLUB_WORDS)
+    ):
         return True  # a team named after its town: "Green Bay Packers", "Leeds United"
     # In a list of places, a place: one the NER tags so, or a "region" or "town" (a known name is
     # not enough: "Pilkington, Talbot, Buxton" is a football line-up).
@@ -388,10 +619,12 @@ def _acts(token: Token) -> bool:
     """A name that acts or is dealt with ("Brussels wants", "Brussels' rules", "relations with
     Brussels"), not one where something happens ("a summit in Brussels", "head to Brussels")."""
     return token.dep_ in ("nsubj", "nsubjpass", "poss") or (
-        token.dep_ == "pobj" and token.head.lower_ in ("with", "against", "by", "from"))
+        token.dep_ == "pobj" and token.head.lower_ in ("with", "against", "by", "from")
+    )
 
 
 # --- which place, and whether it counts ------------------------------------------------------
+
 
 def _support(t: Town, code: str, ctx: ArticleContext, share: bool = False) -> float:
     """The article's support for `code`, and this mention's own: a qualifier, places listed with it."""
@@ -469,8 +702,12 @@ def admit(t: Town, place: Place, ctx: ArticleContext, use: NameUse, floors: dict
         # a town of the paper's country; never one that speaks or bears a title ("Warren said").
         if t.reports:
             return False
-        if not (voted or home or (place.kind == "capital" and place.population >= BIG_CITY)
-                or ((place.population >= BIG_CITY or big_capital) and support >= SUPPORT_NAMED)):
+        if not (
+            voted
+            or home
+            or (place.kind == "capital" and place.population >= BIG_CITY)
+            or ((place.population >= BIG_CITY or big_capital) and support >= SUPPORT_NAMED)
+        ):
             return False
     elif t.label == "ORG" and not (voted or big_capital):
         return False  # the whole organisation is the town's name: a club or brand ("Ajax", "Newcastle")
@@ -484,8 +721,12 @@ def admit(t: Town, place: Place, ctx: ArticleContext, use: NameUse, floors: dict
     if place.population < floors.get(place.code, TOWN):
         # A big country's small town: its country must be the paper's, or named by the mention
         # itself or the places listed with it, or named often with the NER calling it a place.
-        return (home or place.code in t.qualifier or place.code in t.listed_with
-                or (ner_place and support >= SUPPORT_NAMED + SUPPORT_NAMED_OFTEN))
+        return (
+            home
+            or place.code in t.qualifier
+            or place.code in t.listed_with
+            or (ner_place and support >= SUPPORT_NAMED + SUPPORT_NAMED_OFTEN)
+        )
     if place.population < TOWN:
         return support >= SUPPORT_NAMED and (ner_place or voted or home)  # a small country's town
     if support == 0 and ctx.outlet and ctx.has_context and place.population < LOCAL_FOREIGN:
@@ -506,7 +747,7 @@ def read_all(towns: Sequence[Town | None], ctx: ArticleContext, use: NameUse, ga
         return out
 
     first = once()
-    for t, place in zip(towns, first):
+    for t, place in zip(towns, first, strict=False):
         if place is not None and place.population >= TOWN and use.voted_place(t.surface):
             ctx.towns.setdefault(place.code, set()).add(t.key)
     return once()

@@ -40,30 +40,208 @@ from .reference import resolve, subject_of
 from .text import Ranges, TokenRun, doc_index, paragraph_ranges
 
 SPEECH_VERBS = {
-    "say", "tell", "add", "state", "declare", "note", "explain", "write", "insist", "argue", "claim", "warn",
-    "urge", "ask", "call", "describe", "announce", "acknowledge", "admit", "answer", "reply", "respond",
-    "conclude", "remark", "comment", "suggest", "caution", "predict", "promise", "vow", "pledge", "stress",
-    "emphasize", "emphasise", "recall", "report", "tweet", "post", "quip", "joke", "complain", "demand",
-    "deny", "confirm", "observe", "tout", "boast", "concede", "assert", "maintain", "contend", "lament",
-    "testify", "mention", "recount", "shout", "yell", "whisper", "exclaim", "proclaim", "retort", "counter",
-    "charge", "accuse", "blast", "slam", "criticize", "criticise", "praise", "label", "dub", "term", "brand",
-    "question", "wonder", "reveal", "disclose", "repeat", "reiterate", "read", "continue", "agree",
-    "threaten", "plead", "beg", "advise", "reason", "muse", "scoff", "sigh", "laugh", "cry", "snap", "thank", "apologize", "apologise", "hail", "condemn", "dismiss", "quote", "cite", "decry",
-    "welcome", "lambaste", "mock", "assure", "recommend", "order", "instruct", "inform", "sing", "chant", "opine",
-    "characterize", "characterise", "refer", "put", "begin", "start", "finish", "end", "go",
-    "affirm", "echo", "point", "shoot", "fire", "interject", "ponder", "speak", "declare", "summarize",
-    "fume", "estimate", "speculate", "rage", "gush", "vent", "marvel", "bristle", "concur", "find",
-    "summarise", "acknowledge", "vow", "insist", "chide", "scold", "rebut", "retort", "lecture", "counsel",
+    "say",
+    "tell",
+    "add",
+    "state",
+    "declare",
+    "note",
+    "explain",
+    "write",
+    "insist",
+    "argue",
+    "claim",
+    "warn",
+    "urge",
+    "ask",
+    "call",
+    "describe",
+    "announce",
+    "acknowledge",
+    "admit",
+    "answer",
+    "reply",
+    "respond",
+    "conclude",
+    "remark",
+    "comment",
+    "suggest",
+    "caution",
+    "predict",
+    "promise",
+    "vow",
+    "pledge",
+    "stress",
+    "emphasize",
+    "emphasise",
+    "recall",
+    "report",
+    "tweet",
+    "post",
+    "quip",
+    "joke",
+    "complain",
+    "demand",
+    "deny",
+    "confirm",
+    "observe",
+    "tout",
+    "boast",
+    "concede",
+    "assert",
+    "maintain",
+    "contend",
+    "lament",
+    "testify",
+    "mention",
+    "recount",
+    "shout",
+    "yell",
+    "whisper",
+    "exclaim",
+    "proclaim",
+    "retort",
+    "counter",
+    "charge",
+    "accuse",
+    "blast",
+    "slam",
+    "criticize",
+    "criticise",
+    "praise",
+    "label",
+    "dub",
+    "term",
+    "brand",
+    "question",
+    "wonder",
+    "reveal",
+    "disclose",
+    "repeat",
+    "reiterate",
+    "read",
+    "continue",
+    "agree",
+    "threaten",
+    "plead",
+    "beg",
+    "advise",
+    "reason",
+    "muse",
+    "scoff",
+    "sigh",
+    "laugh",
+    "cry",
+    "snap",
+    "thank",
+    "apologize",
+    "apologise",
+    "hail",
+    "condemn",
+    "dismiss",
+    "quote",
+    "cite",
+    "decry",
+    "welcome",
+    "lambaste",
+    "mock",
+    "assure",
+    "recommend",
+    "order",
+    "instruct",
+    "inform",
+    "sing",
+    "chant",
+    "opine",
+    "characterize",
+    "characterise",
+    "refer",
+    "put",
+    "begin",
+    "start",
+    "finish",
+    "end",
+    "go",
+    "affirm",
+    "echo",
+    "point",
+    "shoot",
+    "fire",
+    "interject",
+    "ponder",
+    "speak",
+    "summarize",
+    "fume",
+    "estimate",
+    "speculate",
+    "rage",
+    "gush",
+    "vent",
+    "marvel",
+    "bristle",
+    "concur",
+    "find",
+    "summarise",
+    "chide",
+    "scold",
+    "rebut",
+    "lecture",
+    "counsel",
 }
 # Verbs that are cues only when they govern the quote or a colon introduces it ("Caddell
 # continued:", "as Trump went on about “...”"), never as the nearest verb in the sentence.
-WEAK_CUES = {"continue", "begin", "start", "finish", "end", "go", "put", "read", "post", "refer", "agree", "speak",
-             "point", "shoot", "fire", "find", "estimate"}
+WEAK_CUES = {
+    "continue",
+    "begin",
+    "start",
+    "finish",
+    "end",
+    "go",
+    "put",
+    "read",
+    "post",
+    "refer",
+    "agree",
+    "speak",
+    "point",
+    "shoot",
+    "fire",
+    "find",
+    "estimate",
+}
 COLON_ONLY_CUES = {"begin", "start", "finish", "end"}
 INDIRECT_VERBS = {
-    "say", "tell", "announce", "warn", "urge", "deny", "claim", "confirm", "acknowledge", "insist", "argue",
-    "add", "note", "explain", "report", "suggest", "admit", "state", "declare", "vow", "promise", "predict",
-    "assert", "contend", "maintain", "concede", "stress", "reveal", "allege", "write", "tweet",
+    "say",
+    "tell",
+    "announce",
+    "warn",
+    "urge",
+    "deny",
+    "claim",
+    "confirm",
+    "acknowledge",
+    "insist",
+    "argue",
+    "add",
+    "note",
+    "explain",
+    "report",
+    "suggest",
+    "admit",
+    "state",
+    "declare",
+    "vow",
+    "promise",
+    "predict",
+    "assert",
+    "contend",
+    "maintain",
+    "concede",
+    "stress",
+    "reveal",
+    "allege",
+    "write",
+    "tweet",
 }
 OPENERS_BEFORE = set(" \t\n\r([{—–-/―,:") | {""}
 DOUBLE_OPEN, DOUBLE_CLOSE, STRAIGHT = "“", "”", '"'
@@ -119,6 +297,7 @@ class Quote:
 
 # --- finding quoted spans ------------------------------------------------------------------
 
+
 def _is_opener(text: str, i: int, para_start: int) -> bool:
     before = text[i - 1] if i > para_start else ""
     after = text[i + 1] if i + 1 < len(text) else ""
@@ -172,11 +351,17 @@ def find_quoted_spans(text: str, excluded: Ranges | None = None) -> list[QuotedS
                 elif c == DOUBLE_CLOSE:
                     role = "close"
                 elif open_at is None:
-                    role = "open" if (_is_opener(text, i, para_start)
-                                      or not _is_closer(text, i, para_start, para_end)) else "close"
+                    role = (
+                        "open"
+                        if (_is_opener(text, i, para_start) or not _is_closer(text, i, para_start, para_end))
+                        else "close"
+                    )
                 else:
-                    role = "open" if (_is_opener(text, i, para_start)
-                                      and not _is_closer(text, i, para_start, para_end)) else "close"
+                    role = (
+                        "open"
+                        if (_is_opener(text, i, para_start) and not _is_closer(text, i, para_start, para_end))
+                        else "close"
+                    )
                 if role == "open":
                     if open_at is not None:  # the previous quote never closed: it ends here
                         spans.append(QuotedSpan(open_at + 1, _rstrip(text, open_at + 1, i), open_at, False))
@@ -192,8 +377,9 @@ def find_quoted_spans(text: str, excluded: Ranges | None = None) -> list[QuotedS
             i += 1
         if open_at is not None:
             spans.append(QuotedSpan(open_at + 1, _rstrip(text, open_at + 1, para_end), open_at, False))
-    return [s for s in spans if text[s.start : s.end].strip()
-            and not (excluded and excluded.overlaps(s.open_at, s.end))]
+    return [
+        s for s in spans if text[s.start : s.end].strip() and not (excluded and excluded.overlaps(s.open_at, s.end))
+    ]
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
@@ -203,6 +389,7 @@ def _rstrip(text: str, start: int, end: int) -> int:
 
 
 # --- attribution ----------------------------------------------------------------------------
+
 
 class _DocIndex:
     """Token and sentence lookups by character offset (a view on the shared `DocIndex`)."""
@@ -238,8 +425,11 @@ def _is_cue(token: Token, strong_only: bool = True, colon: bool = False) -> bool
 
 
 def _cue_text(verb: Token) -> str:
-    particles = [c.text for c in verb.children if c.dep_ == "prt" or (c.dep_ == "prep" and c.lower_ == "on"
-                                                                        and verb.lemma_ == "call")]
+    particles = [
+        c.text
+        for c in verb.children
+        if c.dep_ == "prt" or (c.dep_ == "prep" and c.lower_ == "on" and verb.lemma_ == "call")
+    ]
     return " ".join([verb.text, *particles])
 
 
@@ -256,8 +446,21 @@ def _has_outside_subject(verb: Token, q: QuotedSpan) -> bool:
 # Nouns whose content clause reports someone else's words: "dismissed claims that his policy was
 # “moving onto the turf”" quotes the claim's author, not the one who dismisses it.
 CLAIM_NOUNS = {
-    "claim", "allegation", "suggestion", "rumour", "rumor", "speculation", "accusation", "charge",
-    "assertion", "notion", "idea", "criticism", "complaint", "warning", "report",
+    "claim",
+    "allegation",
+    "suggestion",
+    "rumour",
+    "rumor",
+    "speculation",
+    "accusation",
+    "charge",
+    "assertion",
+    "notion",
+    "idea",
+    "criticism",
+    "complaint",
+    "warning",
+    "report",
 }
 
 
@@ -348,8 +551,9 @@ def _colon_cue(text: str, index: _DocIndex, q: QuotedSpan) -> Token | None:
     return cues[-1] if cues else None
 
 
-def _colon_speaker(text: str, index: _DocIndex, q: QuotedSpan, entities: ArticleEntities,
-                   quoted: Ranges) -> tuple[Entity, str] | None:
+def _colon_speaker(
+    text: str, index: _DocIndex, q: QuotedSpan, entities: ArticleEntities, quoted: Ranges
+) -> tuple[Entity, str] | None:
     """A colon introducing the quote without a speech verb: "Jeffrey M. Jones: “...”", "Here's Clinton
     in 1992: “...”", "Clinton released the following statement: “...”". The name right before the
     colon, else the subject of the introducing clause, when it is a named person or body."""
@@ -364,8 +568,7 @@ def _colon_speaker(text: str, index: _DocIndex, q: QuotedSpan, entities: Article
         if entity is not None and entity.label in ("PERSON", "ORG") and j - line_start < 120:
             return entities.as_actor(entity, last), ":"
     s = index.sents[index.sentence_at(j)]
-    verbs = [t for t in index.shared.words(s) if t.idx < j and t.pos_ in ("VERB", "AUX")
-             and not quoted.contains(t.idx)]
+    verbs = [t for t in index.shared.words(s) if t.idx < j and t.pos_ in ("VERB", "AUX") and not quoted.contains(t.idx)]
     for verb in reversed(verbs):
         subject = subject_of(verb)
         if subject is None or quoted.contains(subject.idx):
@@ -390,7 +593,7 @@ def _kind(text: str, q: QuotedSpan, inside: Span) -> str:
     while j >= 0 and text[j] in " \t":
         j -= 1
     before = text[j] if j >= 0 else "\n"
-    if before in "\n.!?:,;—–-" or before in "“”\"":
+    if before in "\n.!?:,;—–-" or before in '“”"':
         return "full"
     ends_sentence = body.rstrip().rstrip("”\"'’")[-1:] in (".", "!", "?", "…")
     has_verb = any(t.pos_ in ("VERB", "AUX") for t in inside)
@@ -452,8 +655,12 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
             gap = text[prev_q.end + 1 : q.open_at]
             cue_in_gap = prev_quote.cue_i is not None and prev_q.end < doc[prev_quote.cue_i].idx < q.open_at
             # “A,” said X, a scholar at Y. “B.”: only the attribution lies between the two quotes.
-            attribution_only = cue_in_gap and len(gap) < 200 and not any(c in gap for c in "“”\"") and not \
-                text[index.sents[index.sentence_at(doc[prev_quote.cue_i].idx)].end_char : q.open_at].strip()
+            attribution_only = (
+                cue_in_gap
+                and len(gap) < 200
+                and not any(c in gap for c in '“”"')
+                and not text[index.sents[index.sentence_at(doc[prev_quote.cue_i].idx)].end_char : q.open_at].strip()
+            )
             if attribution_only or not gap.strip():
                 continued = prev_quote
             if attribution_only:
@@ -482,8 +689,7 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
         if not found and _looks_like_scare_quote(inside):
             continue
         short = len([t for t in inside if t.is_alpha]) <= 3
-        if _named_by_reporter(text, q) or (speaker is None and short and (cue is None or loose)
-                                           and cue_label is None):
+        if _named_by_reporter(text, q) or (speaker is None and short and (cue is None or loose) and cue_label is None):
             continue  # “reset”, so-called “special operation”: a term, not someone's words
         if cue is not None:
             cue_label = _cue_text(cue)
@@ -547,7 +753,14 @@ def _dash_attribution(doc: Doc, index: _DocIndex, q: QuotedSpan, entities: Artic
             if t.text[:1].isupper() and t.is_alpha:
                 name.append(t)
             break
-        if not (t.text[:1].isupper() or (t.is_alpha and len(t.text) <= 3 and t.text.lower() in ("de", "da", "van", "von", "del", "la", "le", "bin"))):
+        if not (
+            t.text[:1].isupper()
+            or (
+                t.is_alpha
+                and len(t.text) <= 3
+                and t.text.lower() in ("de", "da", "van", "von", "del", "la", "le", "bin")
+            )
+        ):
             return None
         name.append(t)
         if "\n" in t.whitespace_ or len(name) > 5:
@@ -596,8 +809,13 @@ def _speaker(cue: Token, entities: ArticleEntities, quoted: Ranges) -> Entity | 
         i = cue.i + step
         while 0 <= i < len(doc) and abs(i - cue.i) <= 10:
             t = doc[i]
-            if quoted.contains(t.idx) or t.is_sent_start and step == 1 or t.pos_ == "VERB" or (
-                    t.is_punct and t.text not in (",", ".", "(", ")", "-")):
+            if (
+                quoted.contains(t.idx)
+                or t.is_sent_start
+                and step == 1
+                or t.pos_ == "VERB"
+                or (t.is_punct and t.text not in (",", ".", "(", ")", "-"))
+            ):
                 break
             found = entities.for_token(t)
             if found is not None and t.dep_ in ("dobj", "dative", "pobj") and t.head.i >= cue.i:
@@ -660,14 +878,26 @@ def _is_title_like(text: str, q: QuotedSpan, inside: Span) -> bool:
     line_start = text.rfind("\n", 0, q.open_at) + 1
     line_end = text.find("\n", q.end)
     line_end = len(text) if line_end < 0 else line_end
-    outside = [w for w in (text[line_start : q.open_at] + " " + text[q.end + 1 : line_end]).split()
-               if w[:1].isalpha() and w.lower() not in FUNCTION_WORDS]
+    outside = [
+        w
+        for w in (text[line_start : q.open_at] + " " + text[q.end + 1 : line_end]).split()
+        if w[:1].isalpha() and w.lower() not in FUNCTION_WORDS
+    ]
     headline = bool(outside) and sum(w[0].isupper() for w in outside) >= 0.8 * len(outside)
     return not headline
 
 
-SCARE_MARKERS = ("so-called", "so called", "dubbed", "nicknamed", "known as", "termed", "the word", "the term",
-                 "the phrase")
+SCARE_MARKERS = (
+    "so-called",
+    "so called",
+    "dubbed",
+    "nicknamed",
+    "known as",
+    "termed",
+    "the word",
+    "the term",
+    "the phrase",
+)
 
 
 def _named_by_reporter(text: str, q: QuotedSpan) -> bool:
@@ -681,8 +911,9 @@ def _looks_like_scare_quote(inside: Span) -> bool:
     return len(words) <= 5 or not has_verb
 
 
-def _make(text: str, q: QuotedSpan, inside: Span, speaker: Entity | None, cue: str | None, cue_i: int | None,
-          index: _DocIndex) -> Quote:
+def _make(
+    text: str, q: QuotedSpan, inside: Span, speaker: Entity | None, cue: str | None, cue_i: int | None, index: _DocIndex
+) -> Quote:
     first = index.sents[index.sentence_at(q.open_at)]
     last = index.sents[index.sentence_at(max(q.end - 1, q.open_at))]
     sentence = text[first.start_char : last.end_char].strip()
@@ -696,8 +927,7 @@ def _make(text: str, q: QuotedSpan, inside: Span, speaker: Entity | None, cue: s
 MAX_INDIRECT_TOKENS = 250
 
 
-def extract_indirect_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges,
-                            direct: list[Quote]) -> list[Quote]:
+def extract_indirect_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges, direct: list[Quote]) -> list[Quote]:
     """Reported speech: a named speaker as subject of a communication verb with a clause complement.
 
     Only clear cases (GUIDELINE): the complement is a `ccomp` clause not mostly in quotation marks,

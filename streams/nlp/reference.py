@@ -33,21 +33,73 @@ from .text import Ranges, doc_index
 PERSONAL_PRONOUNS = {"he", "she", "him", "her"}
 RELATIVE_PRONOUNS = {"who", "which", "that"}
 SPOKES_WORDS = {
-    "spokesman", "spokeswoman", "spokesperson", "spokespeople", "spokesmen", "representative", "official",
-    "officials", "office", "campaign", "government", "administration", "ministry", "statement", "aide",
-    "aides", "press", "report", "letter", "release", "communique", "communiqué", "memo", "document",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "spokespeople",
+    "spokesmen",
+    "representative",
+    "official",
+    "officials",
+    "office",
+    "campaign",
+    "government",
+    "administration",
+    "ministry",
+    "statement",
+    "aide",
+    "aides",
+    "press",
+    "report",
+    "letter",
+    "release",
+    "communique",
+    "communiqué",
+    "memo",
+    "document",
     # groups named by their body: "G7 nations", "EU leaders", "Nato forces"
-    "nations", "countries", "leaders", "members", "forces", "troops", "states",
+    "nations",
+    "countries",
+    "leaders",
+    "members",
+    "forces",
+    "troops",
+    "states",
 }
 # Unnamed voices that, with no body named beside them, speak for the body of the last sentences:
 # "But the Home Office defended the measures. A spokesman said: ..."; "the OECD said ... the report warned".
-STAND_IN_VOICES = {"spokesman", "spokeswoman", "spokesperson", "statement", "report", "letter", "release",
-                   "communique", "communiqué"}
+STAND_IN_VOICES = {
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "statement",
+    "report",
+    "letter",
+    "release",
+    "communique",
+    "communiqué",
+}
 # Dependency relations inside a noun phrase that may carry the name it refers to.
 NAME_DEPS = ("appos", "compound", "nmod", "npadvmod")
 _NAME_WORD = re.compile(r"[A-Z][a-z]*['’\-][A-Za-z]+")  # O'Donnell, Veron-Reville
-OBJECT_CONTROL = {"prompt", "lead", "cause", "force", "ask", "urge", "invite", "encourage", "allow", "persuade",
-                  "tell", "push", "press", "inspire", "provoke", "get"}
+OBJECT_CONTROL = {
+    "prompt",
+    "lead",
+    "cause",
+    "force",
+    "ask",
+    "urge",
+    "invite",
+    "encourage",
+    "allow",
+    "persuade",
+    "tell",
+    "push",
+    "press",
+    "inspire",
+    "provoke",
+    "get",
+}
 PASSIVE_REPORTING = {"quote", "hear", "see", "record", "film", "show", "report", "cite", "overhear", "tape"}
 
 
@@ -113,8 +165,9 @@ def _is_definite(token: Token) -> bool:
     return any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
 
 
-def resolve(token: Token | None, entities: ArticleEntities, skip: Ranges | None = None,
-            depth: int = 0) -> Entity | None:
+def resolve(
+    token: Token | None, entities: ArticleEntities, skip: Ranges | None = None, depth: int = 0
+) -> Entity | None:
     """The canonical entity `token` (head of a noun phrase) refers to, or None."""
     if token is None or depth > 3:
         return None
@@ -194,8 +247,11 @@ def link_references(doc: Doc, entities: ArticleEntities, quoted: Ranges, exclude
         lower = token.lower_
         if lower in ("he", "she"):
             pass
-        elif token.pos_ in ("NOUN", "PROPN") and (lower in PERSON_ROLES or lower in STAND_IN_VOICES) and (
-                _is_definite(token) or lower in STAND_IN_VOICES):
+        elif (
+            token.pos_ in ("NOUN", "PROPN")
+            and (lower in PERSON_ROLES or lower in STAND_IN_VOICES)
+            and (_is_definite(token) or lower in STAND_IN_VOICES)
+        ):
             pass
         else:
             continue

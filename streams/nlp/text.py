@@ -12,7 +12,8 @@ from spacy.tokens import Doc, Span, Token
 # "(Photo: AP)", "Reporting by ...; Editing by ...". Such lines are not part of the story, so
 # nothing in them is counted or extracted. Kept short (< 300 chars) so a story line is never hit.
 _BOILERPLATE = re.compile(
-    r"©|\(c\)\s*\d{4}|\bcopyright\s*(?:©|\(c\)|\d{4})|\ball rights reserved\b|^\s*\(?photo(?:s|graph)?\s*(?:credit)?\s*:"
+    r"©|\(c\)\s*\d{4}|\bcopyright\s*(?:©|\(c\)|\d{4})|\ball rights reserved\b"
+    r"|^\s*\(?photo(?:s|graph)?\s*(?:credit)?\s*:"
     r"|^\s*\(?(?:additional )?(?:reporting|editing|writing|compiled) by\b",
     re.IGNORECASE,
 )

@@ -21,9 +21,20 @@ from typing import Any
 
 import aiohttp
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars", "--remote-debugging-port=0", "--remote-allow-origins=*"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--remote-debugging-port=0",
+    "--remote-allow-origins=*",
+]
 
 
 class ChromiumError(RuntimeError):
@@ -55,9 +66,17 @@ class Chromium:
         self.log_path = self.user_data_dir / "chromium.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [binary, *FLAGS, f"--user-data-dir={self.user_data_dir}",
-                 f"--window-size={self.size[0]},{self.size[1]}", "about:blank"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    binary,
+                    *FLAGS,
+                    f"--user-data-dir={self.user_data_dir}",
+                    f"--window-size={self.size[0]},{self.size[1]}",
+                    "about:blank",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         port_file = self.user_data_dir / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
         while not (port_file.is_file() and port_file.read_text().strip()):
@@ -77,8 +96,10 @@ class Chromium:
         self._call(self._connect(pages[0]["webSocketDebuggerUrl"]), timeout)
         for domain in ("Runtime", "Log", "Page"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride", {"width": self.size[0], "height": self.size[1],
-                                                         "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.size[0], "height": self.size[1], "deviceScaleFactor": 1, "mobile": False},
+        )
         return self
 
     # --- the protocol -------------------------------------------------------------------------
@@ -122,8 +143,7 @@ class Chromium:
         self.send("Page.navigate", {"url": url})
 
     def evaluate(self, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True})
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         if "exceptionDetails" in result:
             raise ChromiumError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")

@@ -45,14 +45,23 @@ def _cut_tail(index, start: int, end: int) -> int:
         t, nxt = tokens[k], tokens[k + 1]
         if t.text != ",":
             continue
-        if (nxt.tag_ == "VBG" and nxt.dep_ in ("advcl", "acl", "conj", "xcomp")) or nxt.lower_ in ("which", "according") \
-                or (nxt.lower_ == "who" and nxt.head.dep_ == "relcl"):
+        if (
+            (nxt.tag_ == "VBG" and nxt.dep_ in ("advcl", "acl", "conj", "xcomp"))
+            or nxt.lower_ in ("which", "according")
+            or (nxt.lower_ == "who" and nxt.head.dep_ == "relcl")
+        ):
             return t.idx
     return end
 
 
-def learned_indirect(doc: Doc, attributions: list[Attribution], quoted: Ranges, excluded: Ranges,
-                     existing: list[Quote], direct: list[Quote]) -> list[Quote]:
+def learned_indirect(
+    doc: Doc,
+    attributions: list[Attribution],
+    quoted: Ranges,
+    excluded: Ranges,
+    existing: list[Quote],
+    direct: list[Quote],
+) -> list[Quote]:
     """Reported speech found by the attribution model that no rule found (see the module doc)."""
     index = doc_index(doc)
     text = index.text
@@ -88,13 +97,28 @@ def gather_evidence(ctx: SpeakerContext, direct: list[Quote], indirect: list[Quo
     previous = None
     for q in direct:
         gap = 99 if previous is None else ctx.paragraph_of(q.start) - ctx.paragraph_of(previous.start)
-        out.append(evidence_for(ctx, q.start, q.end, q.start - 1, q.end + 1, q.kind, q.method, q.rule_speaker,
-                                previous.rule_speaker if previous is not None else None, gap))
+        out.append(
+            evidence_for(
+                ctx,
+                q.start,
+                q.end,
+                q.start - 1,
+                q.end + 1,
+                q.kind,
+                q.method,
+                q.rule_speaker,
+                previous.rule_speaker if previous is not None else None,
+                gap,
+            )
+        )
         previous = q
     for q in indirect:
         att = next((a for a in ctx.attributions if a.cue_i == q.cue_i), None)
-        out.append(evidence_for(ctx, q.start, q.end, q.start, q.end, "indirect", q.method, q.rule_speaker, None, 99,
-                                attribution=att))
+        out.append(
+            evidence_for(
+                ctx, q.start, q.end, q.start, q.end, "indirect", q.method, q.rule_speaker, None, 99, attribution=att
+            )
+        )
     return out
 
 
@@ -105,24 +129,26 @@ def apply_choices(found, choices: list[Choice], model) -> tuple[list[Quote], lis
     named is its speaker; its confidence is the check's times the speaker's.
     """
     direct, indirect = found.direct, found.indirect
-    for q, c in zip(direct + indirect, choices):
+    for q, c in zip(direct + indirect, choices, strict=False):
         q.speaker, q.confidence, q.speaker_span = c.speaker, c.confidence, c.mention
         if c.cue is not None and (q.cue_span is None or q.method == "learned"):
             q.cue_span = c.cue
-    reported_choices = choices[len(direct):]
-    evidence = found.evidence[len(direct):]
-    rows = [reported_row(found.context, q, ev, model, c.share, c.speaker is None)
-            for q, ev, c in zip(indirect, evidence, reported_choices)]
+    reported_choices = choices[len(direct) :]
+    evidence = found.evidence[len(direct) :]
+    rows = [
+        reported_row(found.context, q, ev, model, c.share, c.speaker is None)
+        for q, ev, c in zip(indirect, evidence, reported_choices, strict=False)
+    ]
     threshold = model.meta.get("reported_threshold", 0.5)
     passed = []
-    for q, p in zip(indirect, keep_reported(rows, model)):
+    for q, p in zip(indirect, keep_reported(rows, model), strict=False):
         if q.speaker is None or p < threshold:
             continue
         q.confidence = (q.confidence if q.confidence is not None else 1.0) * p
         passed.append((p, q))
     # The rules and the model may cut the same reported speech differently: the likelier stays.
     kept: list[Quote] = []
-    for p, q in sorted(passed, key=lambda pq: (-pq[0], pq[1].start)):
+    for _, q in sorted(passed, key=lambda pq: (-pq[0], pq[1].start)):
         if not any(q.start < k.end and k.start < q.end for k in kept):
             kept.append(q)
     return direct, sorted(kept, key=lambda q: q.start)

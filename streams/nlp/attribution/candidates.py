@@ -19,11 +19,39 @@ from spacy.tokens import Doc, Span, Token
 from ..text import doc_index
 
 # Dependency relations whose subtree may be a cue's content ("said [that ...]", "called for [X]").
-CONTENT_DEPS = ("ccomp", "xcomp", "dobj", "advcl", "parataxis", "attr", "oprd", "acomp", "conj", "csubj",
-                "nsubjpass", "dep", "npadvmod")
+CONTENT_DEPS = (
+    "ccomp",
+    "xcomp",
+    "dobj",
+    "advcl",
+    "parataxis",
+    "attr",
+    "oprd",
+    "acomp",
+    "conj",
+    "csubj",
+    "nsubjpass",
+    "dep",
+    "npadvmod",
+)
 # Prepositions whose object may be a cue's content ("talked about [X]", "called for [X]").
-CONTENT_PREPS = {"about", "on", "for", "of", "to", "over", "with", "that", "against", "into", "as", "at",
-                 "regarding", "from", "in"}
+CONTENT_PREPS = {
+    "about",
+    "on",
+    "for",
+    "of",
+    "to",
+    "over",
+    "with",
+    "that",
+    "against",
+    "into",
+    "as",
+    "at",
+    "regarding",
+    "from",
+    "in",
+}
 # Nouns in the source's own phrase that say it is a document or a voice of a body ("a statement").
 EDGE_PUNCT = set(",.;:!?—–-")
 QUOTE_MARKS = set("“”\"‘’'")
@@ -62,6 +90,7 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 # --- cues ------------------------------------------------------------------------------------
 
+
 def cue_candidates(doc: Doc, noun_cues: frozenset[str]) -> list[Token]:
     tokens = doc_index(doc).tokens
     return [tokens[i] for i in cue_candidate_indices(doc, noun_cues)]
@@ -93,12 +122,19 @@ def cue_span(cue: Token) -> tuple[int, int]:
     and particles ("has also said", "pointed out", "according to"), and a colon right after it."""
     doc = doc_index(cue.doc).tokens  # a plain list: indexing a Doc makes a new Token each time
     left = cue.i
-    while left > 0 and doc[left - 1].head.i == cue.i and doc[left - 1].dep_ in ("aux", "auxpass", "neg", "advmod") \
-            and (doc[left - 1].dep_ != "advmod" or doc[left - 1].lower_ in ("also", "not", "never", "repeatedly")):
+    while (
+        left > 0
+        and doc[left - 1].head.i == cue.i
+        and doc[left - 1].dep_ in ("aux", "auxpass", "neg", "advmod")
+        and (doc[left - 1].dep_ != "advmod" or doc[left - 1].lower_ in ("also", "not", "never", "repeatedly"))
+    ):
         left -= 1
     right = cue.i + 1
-    while right < len(doc) and doc[right].head.i == cue.i and (
-            doc[right].dep_ == "prt" or (cue.lower_ == "according" and doc[right].lower_ == "to")):
+    while (
+        right < len(doc)
+        and doc[right].head.i == cue.i
+        and (doc[right].dep_ == "prt" or (cue.lower_ == "according" and doc[right].lower_ == "to"))
+    ):
         right += 1
     if right < len(doc) and doc[right].text == ":" and cue.text != ":":
         right += 1
@@ -108,6 +144,7 @@ def cue_span(cue: Token) -> tuple[int, int]:
 
 
 # --- sources ---------------------------------------------------------------------------------
+
 
 def _subject_chain(verb: Token, depth: int = 0) -> Token | None:
     """The subject a verb inherits through coordination, control and relative clauses."""
@@ -172,8 +209,10 @@ def source_candidates(cue: Token, max_entities: int = 3) -> list[Candidate]:
             if subject is not None:
                 found.append((subject, "colon_subject"))
     # Names near the cue, for the parses that lost the subject: the nearest few people and bodies.
-    near = sorted((e for e in index.entity_heads if s_start <= e[0] < s_end and e[2] in NEAR_LABELS),
-                  key=lambda e: abs(e[0] - cue.i))
+    near = sorted(
+        (e for e in index.entity_heads if s_start <= e[0] < s_end and e[2] in NEAR_LABELS),
+        key=lambda e: abs(e[0] - cue.i),
+    )
     for _, last, _ in near[:max_entities]:
         found.append((tokens[last], "near_entity"))
     out: list[Candidate] = []
@@ -195,14 +234,18 @@ def source_span_variants(head: Token) -> list[Candidate]:
     variants: list[tuple[list[Token], str]] = [(subtree, "subtree")]
     cut = len(subtree)
     for k, t in enumerate(subtree):
-        if t.i > head.i and (t.text in (",", "(", "—", "–") or (t.head.i == head.i and t.dep_ in ("relcl", "acl", "appos"))):
+        if t.i > head.i and (
+            t.text in (",", "(", "—", "–") or (t.head.i == head.i and t.dep_ in ("relcl", "acl", "appos"))
+        ):
             cut = k
             break
     variants.append((subtree[:cut], "before_comma"))
     variants.append(([t for t in subtree if t.i <= head.i], "to_head"))
     core = [head]
     k = head.i - 1
-    while k >= 0 and tokens[k].head.i == head.i and tokens[k].dep_ in ("compound", "flat") and tokens[k].pos_ == "PROPN":
+    while (
+        k >= 0 and tokens[k].head.i == head.i and tokens[k].dep_ in ("compound", "flat") and tokens[k].pos_ == "PROPN"
+    ):
         core.insert(0, tokens[k])
         k -= 1
     variants.append((core, "name"))
@@ -223,8 +266,8 @@ def source_span_variants(head: Token) -> list[Candidate]:
 
 # --- contents --------------------------------------------------------------------------------
 
-def _variants(tokens: list[Token], origin: str, head: int, out: list[Candidate],
-              seen: set[tuple[int, int]]) -> None:
+
+def _variants(tokens: list[Token], origin: str, head: int, out: list[Candidate], seen: set[tuple[int, int]]) -> None:
     """A content run as is, without its complementiser, without its closing punctuation, and
     reaching out to the quotation marks right around it (the parser often hangs a closing mark on
     the verb outside: “... a good night.”)."""
@@ -242,8 +285,10 @@ def _variants(tokens: list[Token], origin: str, head: int, out: list[Candidate],
     left, right = base[0].i, base[-1].i + 1
     while left > 0 and every[left - 1].text in QUOTE_MARKS:
         left -= 1
-    while right < n and (every[right].text in QUOTE_MARKS or (every[right].text in ".,!?" and right + 1 < n
-                                                              and every[right + 1].text in QUOTE_MARKS)):
+    while right < n and (
+        every[right].text in QUOTE_MARKS
+        or (every[right].text in ".,!?" and right + 1 < n and every[right + 1].text in QUOTE_MARKS)
+    ):
         right += 1
     if (left, right) != (base[0].i, base[-1].i + 1):
         forms.append((every[left:right], origin + "-marks"))
@@ -333,7 +378,7 @@ def content_candidates(cue: Token, source_heads: set[int], quotes: list[tuple[in
         run_end = after[0][1]
         for q in after[1:]:
             gap = doc_index(doc).text[run_end : q[0]]
-            if gap.strip() and not gap.strip() in ("", ",") and "\n\n" not in gap and len(gap.strip()) > 3:
+            if gap.strip() and gap.strip() not in ("", ",") and "\n\n" not in gap and len(gap.strip()) > 3:
                 break
             run_end = q[1]
         if run_end != after[0][1]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from ..text import doc_index
 from .candidates import (
     Candidate,
     content_candidates,
@@ -15,7 +16,6 @@ from .candidates import (
     source_span_variants,
 )
 from .features import Context, content_rows, cue_matrix, document_context, source_rows
-from ..text import doc_index
 from .model import AttributionModel
 
 # Source origins trusted enough to be taken out of the sentence when its rest is a content candidate.
@@ -58,8 +58,10 @@ def find_attributions(doc: Doc, quotes: list[tuple[int, int]], model: Attributio
     candidates = cue_candidate_indices(doc, model.noun_cues)
     probs = model.predict("cue", cue_matrix(doc, candidates, ctx))
     tokens = doc_index(doc).tokens
-    chosen = sorted(((float(p), tokens[i]) for p, i in zip(probs, candidates) if p >= model.cue_threshold),
-                    key=lambda pt: (-pt[0], pt[1].i))
+    chosen = sorted(
+        ((float(p), tokens[i]) for p, i in zip(probs, candidates, strict=False) if p >= model.cue_threshold),
+        key=lambda pt: (-pt[0], pt[1].i),
+    )
     taken: list[tuple[int, int]] = []
     cues = []
     for p, cue in chosen:
@@ -69,16 +71,25 @@ def find_attributions(doc: Doc, quotes: list[tuple[int, int]], model: Attributio
         taken.append(span)
         cues.append((cue, p, span))
     sources = [source_candidates(cue) for cue, _, _ in cues]
-    contents = [content_candidates(cue, _attributing_heads(s), quotes) for (cue, _, _), s in zip(cues, sources)]
-    source_p = _grouped(model, "source", [source_rows(cue, s, ctx) for (cue, _, _), s in zip(cues, sources)])
-    content_p = _grouped(model, "content", [content_rows(cue, c, ctx) for (cue, _, _), c in zip(cues, contents)])
+    contents = [
+        content_candidates(cue, _attributing_heads(s), quotes) for (cue, _, _), s in zip(cues, sources, strict=False)
+    ]
+    source_p = _grouped(
+        model, "source", [source_rows(cue, s, ctx) for (cue, _, _), s in zip(cues, sources, strict=False)]
+    )
+    content_p = _grouped(
+        model, "content", [content_rows(cue, c, ctx) for (cue, _, _), c in zip(cues, contents, strict=False)]
+    )
     heads: list[int | None] = []
-    for s, p in zip(sources, source_p):
+    for s, p in zip(sources, source_p, strict=False):
         best = int(p.argmax())
         heads.append(s[best].head if best < len(s) else None)
     variants = [source_span_variants(doc[h]) if h is not None else [] for h in heads]
-    span_p = _grouped(model, "source_span", [span_rows(doc[h], v, ctx) if h is not None else []
-                                             for h, v in zip(heads, variants)])
+    span_p = _grouped(
+        model,
+        "source_span",
+        [span_rows(doc[h], v, ctx) if h is not None else [] for h, v in zip(heads, variants, strict=False)],
+    )
     out: list[Attribution] = []
     for k, (cue, p, span) in enumerate(cues):
         sp = source_p[k]
@@ -94,8 +105,19 @@ def find_attributions(doc: Doc, quotes: list[tuple[int, int]], model: Attributio
             content, origin = (contents[k][j].start, contents[k][j].end), contents[k][j].origin
             content_conf = float(cp[j] / (float(cp.sum()) or 1.0))
         # Each candidate is scored alone: normalised over the group, the best one's share.
-        out.append(Attribution(cue.i, span, p, heads[k], source_span, float(sp[best] / (float(sp.sum()) or 1.0)),
-                               content, content_conf, origin))
+        out.append(
+            Attribution(
+                cue.i,
+                span,
+                p,
+                heads[k],
+                source_span,
+                float(sp[best] / (float(sp.sum()) or 1.0)),
+                content,
+                content_conf,
+                origin,
+            )
+        )
     out.sort(key=lambda a: a.cue[0])
     return out
 
@@ -111,8 +133,18 @@ def _grouped(model: AttributionModel, name: str, groups: list[list[list[float]]]
     return out
 
 
-SPAN_COLUMNS = ["variant", "tokens", "share_of_subtree", "head_kind", "has_comma", "has_relcl", "has_appos",
-                "ends_with_paren", "first_pos", "is_name"]
+SPAN_COLUMNS = [
+    "variant",
+    "tokens",
+    "share_of_subtree",
+    "head_kind",
+    "has_comma",
+    "has_relcl",
+    "has_appos",
+    "ends_with_paren",
+    "first_pos",
+    "is_name",
+]
 SPAN_CATEGORICAL = ["variant", "head_kind", "first_pos"]
 
 
@@ -128,10 +160,18 @@ def span_rows(head, variants: list[Candidate], ctx: Context) -> list[list[float]
     for c in variants:
         toks = [t for t in subtree if c.start <= t.idx < c.end]
         n = len(toks)
-        rows.append([
-            v.origin("span:" + c.origin), float(n), n / n_sub, v.ent(_kind(head)),
-            float(any(t.text == "," for t in toks)), float(any(t.dep_ in ("relcl", "acl") for t in toks)),
-            float(any(t.dep_ == "appos" for t in toks)), float(doc_index(doc).text[c.end - 1] == ")"),
-            v.pos(toks[0].pos_ if toks else ""), float(all(t.pos_ == "PROPN" for t in toks)),
-        ])
+        rows.append(
+            [
+                v.origin("span:" + c.origin),
+                float(n),
+                n / n_sub,
+                v.ent(_kind(head)),
+                float(any(t.text == "," for t in toks)),
+                float(any(t.dep_ in ("relcl", "acl") for t in toks)),
+                float(any(t.dep_ == "appos" for t in toks)),
+                float(doc_index(doc).text[c.end - 1] == ")"),
+                v.pos(toks[0].pos_ if toks else ""),
+                float(all(t.pos_ == "PROPN" for t in toks)),
+            ]
+        )
     return rows

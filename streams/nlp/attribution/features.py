@@ -19,11 +19,51 @@ from .candidates import QUOTE_MARKS, Candidate
 
 # Nouns that name someone's role or a body's voice ("the senator", "a spokesman", "the report").
 ROLE_WORDS = {
-    "president", "senator", "governor", "mayor", "minister", "secretary", "spokesman", "spokeswoman",
-    "spokesperson", "official", "officials", "chairman", "chairwoman", "chair", "leader", "director", "chief",
-    "candidate", "nominee", "judge", "lawyer", "attorney", "analyst", "expert", "economist", "professor",
-    "researcher", "aide", "adviser", "advisor", "executive", "source", "sources", "police", "statement", "report",
-    "study", "survey", "poll", "campaign", "committee", "government", "administration", "ministry", "company",
+    "president",
+    "senator",
+    "governor",
+    "mayor",
+    "minister",
+    "secretary",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "official",
+    "officials",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "leader",
+    "director",
+    "chief",
+    "candidate",
+    "nominee",
+    "judge",
+    "lawyer",
+    "attorney",
+    "analyst",
+    "expert",
+    "economist",
+    "professor",
+    "researcher",
+    "aide",
+    "adviser",
+    "advisor",
+    "executive",
+    "source",
+    "sources",
+    "police",
+    "statement",
+    "report",
+    "study",
+    "survey",
+    "poll",
+    "campaign",
+    "committee",
+    "government",
+    "administration",
+    "ministry",
+    "company",
 }
 
 
@@ -52,7 +92,7 @@ class Vocabs:
     ent: Vocab = field(default_factory=Vocab)
     origin: Vocab = field(default_factory=Vocab)
 
-    def freeze(self) -> "Vocabs":
+    def freeze(self) -> Vocabs:
         for v in vars(self).values():
             v.frozen = True
         return self
@@ -61,7 +101,7 @@ class Vocabs:
         return {name: v.codes for name, v in vars(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, dict[str, int]]) -> "Vocabs":
+    def from_dict(cls, data: dict[str, dict[str, int]]) -> Vocabs:
         return cls(**{name: Vocab(dict(codes), frozen=True) for name, codes in data.items()}).freeze()
 
 
@@ -73,7 +113,7 @@ class Context:
     lemma_rates: dict[str, float]  # lemma -> smoothed share of its tokens that were cue heads
     prior_rate: float
     vocabs: Vocabs
-    arrays: "DocArrays | None" = None
+    arrays: DocArrays | None = None
 
     def rate(self, lemma: str) -> float:
         return self.lemma_rates.get(lemma, self.prior_rate)
@@ -126,7 +166,7 @@ class DocArrays:
             q = numpy.asarray(quotes)
             a = numpy.searchsorted(self.idx, q[:, 0], side="left")
             b = numpy.searchsorted(self.idx, q[:, 1], side="left")
-            for x, y in zip(a, b):
+            for x, y in zip(a, b, strict=False):
                 quoted[x:y] = True
         self.quoted = quoted
         self.quoted_prefix = numpy.concatenate([[0], numpy.cumsum(quoted)])
@@ -144,18 +184,37 @@ class DocArrays:
 
     def codes(self, hashes: numpy.ndarray, vocab: Vocab, lower: bool = False) -> numpy.ndarray:
         values, inverse = numpy.unique(hashes, return_inverse=True)
-        codes = numpy.asarray([vocab((self._strings[int(h)] if h else "").lower() if lower
-                                     else (self._strings[int(h)] if h else "")) for h in values], dtype=numpy.float64)
+        codes = numpy.asarray(
+            [
+                vocab((self._strings[int(h)] if h else "").lower() if lower else (self._strings[int(h)] if h else ""))
+                for h in values
+            ],
+            dtype=numpy.float64,
+        )
         return codes[inverse] if len(values) else numpy.zeros(0)
 
-    def rates_of(self, hashes: numpy.ndarray, ctx: "Context") -> numpy.ndarray:
+    def rates_of(self, hashes: numpy.ndarray, ctx: Context) -> numpy.ndarray:
         values, inverse = numpy.unique(hashes, return_inverse=True)
         rates = numpy.asarray([ctx.rate((self._strings[int(h)] if h else "").lower()) for h in values])
         return rates[inverse] if len(values) else numpy.zeros(0)
 
 
-CHILD_DEPS = ("ccomp", "xcomp", "dobj", "nsubj", "nsubjpass", "agent", "prep", "aux", "neg", "prt", "parataxis",
-              "dative", "conj", "csubj")
+CHILD_DEPS = (
+    "ccomp",
+    "xcomp",
+    "dobj",
+    "nsubj",
+    "nsubjpass",
+    "agent",
+    "prep",
+    "aux",
+    "neg",
+    "prt",
+    "parataxis",
+    "dative",
+    "conj",
+    "csubj",
+)
 
 
 def document_context(doc, quotes, lemma_rates, prior_rate, vocabs) -> Context:
@@ -190,11 +249,38 @@ def _kind(token: Token | None) -> str:
 
 
 CUE_COLUMNS = [
-    "lemma", "lemma_rate", "pos", "tag", "dep", "head_pos", "head_dep", "head_lemma_rate",
-    "has_ccomp", "has_xcomp", "has_dobj", "has_subject", "has_passive_subject", "has_agent", "has_prep",
-    "has_that", "has_aux", "has_neg", "has_prt", "has_parataxis", "has_dative", "has_conj",
-    "subject_kind", "in_quote", "quote_before", "quote_after", "quote_child", "colon_after",
-    "sentence_tokens", "position_in_sentence", "quotes_in_sentence", "is_title_case",
+    "lemma",
+    "lemma_rate",
+    "pos",
+    "tag",
+    "dep",
+    "head_pos",
+    "head_dep",
+    "head_lemma_rate",
+    "has_ccomp",
+    "has_xcomp",
+    "has_dobj",
+    "has_subject",
+    "has_passive_subject",
+    "has_agent",
+    "has_prep",
+    "has_that",
+    "has_aux",
+    "has_neg",
+    "has_prt",
+    "has_parataxis",
+    "has_dative",
+    "has_conj",
+    "subject_kind",
+    "in_quote",
+    "quote_before",
+    "quote_after",
+    "quote_child",
+    "colon_after",
+    "sentence_tokens",
+    "position_in_sentence",
+    "quotes_in_sentence",
+    "is_title_case",
 ]
 CUE_CATEGORICAL = ["lemma", "pos", "tag", "dep", "head_pos", "head_dep", "subject_kind"]
 _MARKS = {"that", "whether", "if"}
@@ -217,11 +303,11 @@ def cue_matrix(doc, indices: list[int], ctx: Context) -> numpy.ndarray:
     both = numpy.concatenate([idx, head[idx]])
     lemma = a.codes(a.lemma[idx], v.lemma, lower=True)
     rate_both = a.rates_of(a.lemma[both], ctx)
-    rate, head_rate = rate_both[: len(idx)], rate_both[len(idx):]
+    rate, head_rate = rate_both[: len(idx)], rate_both[len(idx) :]
     pos_both = a.codes(a.pos[both], v.pos)
     dep_both = a.codes(a.dep[both], v.dep)
-    pos, head_pos = pos_both[: len(idx)], pos_both[len(idx):]
-    dep, head_dep = dep_both[: len(idx)], dep_both[len(idx):]
+    pos, head_pos = pos_both[: len(idx)], pos_both[len(idx) :]
+    dep, head_dep = dep_both[: len(idx)], dep_both[len(idx) :]
     tag = a.codes(a.tag[idx], v.tag)
     ch = a.children
     strings = doc.vocab.strings
@@ -259,27 +345,76 @@ def cue_matrix(doc, indices: list[int], ctx: Context) -> numpy.ndarray:
     colon_hash = doc.vocab.strings[":"]
     colon[:-1] = a.orth[1:] == colon_hash
     sentence_char_starts = a.idx[numpy.unique(a.sentence_start)]
-    per_sentence = numpy.bincount(numpy.searchsorted(sentence_char_starts, a.quote_starts, side="right") - 1,
-                                  minlength=len(sentence_char_starts)) if len(a.quote_starts) else \
-        numpy.zeros(len(sentence_char_starts))
+    per_sentence = (
+        numpy.bincount(
+            numpy.searchsorted(sentence_char_starts, a.quote_starts, side="right") - 1,
+            minlength=len(sentence_char_starts),
+        )
+        if len(a.quote_starts)
+        else numpy.zeros(len(sentence_char_starts))
+    )
     quotes_in = per_sentence[a.sentence[idx]]
     position = (idx - a.sentence_start[idx]) / numpy.maximum(1, a.sentence_len[idx])
     title = a.title[idx] & (idx > a.sentence_start[idx])
     cols = [
-        lemma, rate, pos, tag, dep, head_pos, head_dep, numpy.where(head[idx] != idx, head_rate, 0.0),
-        ch["ccomp"][idx] > 0, ch["xcomp"][idx] > 0, ch["dobj"][idx] > 0, ch["nsubj"][idx] > 0,
-        ch["nsubjpass"][idx] > 0, ch["agent"][idx] > 0, ch["prep"][idx] > 0, that[idx], ch["aux"][idx] > 0,
-        ch["neg"][idx] > 0, ch["prt"][idx] > 0, ch["parataxis"][idx] > 0, ch["dative"][idx] > 0,
-        ch["conj"][idx] > 0, subject_kind[idx], quoted[idx], before, after, quote_child[idx], colon[idx],
-        a.sentence_len[idx], position, quotes_in, title,
+        lemma,
+        rate,
+        pos,
+        tag,
+        dep,
+        head_pos,
+        head_dep,
+        numpy.where(head[idx] != idx, head_rate, 0.0),
+        ch["ccomp"][idx] > 0,
+        ch["xcomp"][idx] > 0,
+        ch["dobj"][idx] > 0,
+        ch["nsubj"][idx] > 0,
+        ch["nsubjpass"][idx] > 0,
+        ch["agent"][idx] > 0,
+        ch["prep"][idx] > 0,
+        that[idx],
+        ch["aux"][idx] > 0,
+        ch["neg"][idx] > 0,
+        ch["prt"][idx] > 0,
+        ch["parataxis"][idx] > 0,
+        ch["dative"][idx] > 0,
+        ch["conj"][idx] > 0,
+        subject_kind[idx],
+        quoted[idx],
+        before,
+        after,
+        quote_child[idx],
+        colon[idx],
+        a.sentence_len[idx],
+        position,
+        quotes_in,
+        title,
     ]
     return numpy.column_stack([numpy.asarray(c, dtype=numpy.float64) for c in cols])
 
 
 SOURCE_COLUMNS = [
-    "origin", "origin_rank", "cue_lemma", "cue_pos", "cue_dep", "pos", "dep", "kind", "is_pronoun", "is_propn",
-    "is_role", "distance", "abs_distance", "same_sentence", "in_quote", "candidates", "cue_has_subject",
-    "cue_lemma_rate", "is_none", "entity_length", "is_possessive",
+    "origin",
+    "origin_rank",
+    "cue_lemma",
+    "cue_pos",
+    "cue_dep",
+    "pos",
+    "dep",
+    "kind",
+    "is_pronoun",
+    "is_propn",
+    "is_role",
+    "distance",
+    "abs_distance",
+    "same_sentence",
+    "in_quote",
+    "candidates",
+    "cue_has_subject",
+    "cue_lemma_rate",
+    "is_none",
+    "entity_length",
+    "is_possessive",
 ]
 SOURCE_CATEGORICAL = ["origin", "cue_lemma", "cue_pos", "cue_dep", "pos", "dep", "kind"]
 
@@ -302,27 +437,82 @@ def source_rows(cue: Token, candidates: list[Candidate], ctx: Context) -> list[l
             while k > 0 and tokens[k].ent_iob_ == "I":
                 k -= 1
             ent_len = t.i - k + 1
-        rows.append([
-            v.origin(c.origin), float(rank), v.lemma(lemma), v.pos(cue.pos_), v.dep(cue.dep_), v.pos(t.pos_),
-            v.dep(t.dep_), v.ent(_kind(t)), float(t.pos_ == "PRON"), float(t.pos_ == "PROPN"),
-            float(t.lower_ in ROLE_WORDS), float(t.i - cue.i), float(abs(t.i - cue.i)),
-            float(s_start <= t.i < s_end), float(ctx.quoted(t.i)), float(len(candidates)),
-            has_subject, ctx.rate(lemma), 0.0, float(ent_len),
-            float(any(c2.dep_ == "case" for c2 in t.children)),
-        ])
-    rows.append([
-        v.origin("none"), float(len(candidates)), v.lemma(lemma), v.pos(cue.pos_), v.dep(cue.dep_), 0.0, 0.0,
-        v.ent("none"), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(len(candidates)), has_subject, ctx.rate(lemma), 1.0,
-        0.0, 0.0,
-    ])
+        rows.append(
+            [
+                v.origin(c.origin),
+                float(rank),
+                v.lemma(lemma),
+                v.pos(cue.pos_),
+                v.dep(cue.dep_),
+                v.pos(t.pos_),
+                v.dep(t.dep_),
+                v.ent(_kind(t)),
+                float(t.pos_ == "PRON"),
+                float(t.pos_ == "PROPN"),
+                float(t.lower_ in ROLE_WORDS),
+                float(t.i - cue.i),
+                float(abs(t.i - cue.i)),
+                float(s_start <= t.i < s_end),
+                float(ctx.quoted(t.i)),
+                float(len(candidates)),
+                has_subject,
+                ctx.rate(lemma),
+                0.0,
+                float(ent_len),
+                float(any(c2.dep_ == "case" for c2 in t.children)),
+            ]
+        )
+    rows.append(
+        [
+            v.origin("none"),
+            float(len(candidates)),
+            v.lemma(lemma),
+            v.pos(cue.pos_),
+            v.dep(cue.dep_),
+            0.0,
+            0.0,
+            v.ent("none"),
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            float(len(candidates)),
+            has_subject,
+            ctx.rate(lemma),
+            1.0,
+            0.0,
+            0.0,
+        ]
+    )
     return rows
 
 
 CONTENT_COLUMNS = [
-    "origin", "variant_mark", "variant_punct", "variant_marks", "tokens_log", "chars_log", "before_cue",
-    "contains_cue", "distance", "quoted_share", "starts_with_mark", "ends_with_mark", "sentences",
-    "starts_with_that", "ends_with_punct", "cue_lemma", "cue_pos", "candidates", "origin_rank", "head_pos",
-    "head_dep", "ends_sentence",
+    "origin",
+    "variant_mark",
+    "variant_punct",
+    "variant_marks",
+    "tokens_log",
+    "chars_log",
+    "before_cue",
+    "contains_cue",
+    "distance",
+    "quoted_share",
+    "starts_with_mark",
+    "ends_with_mark",
+    "sentences",
+    "starts_with_that",
+    "ends_with_punct",
+    "cue_lemma",
+    "cue_pos",
+    "candidates",
+    "origin_rank",
+    "head_pos",
+    "head_dep",
+    "ends_sentence",
 ]
 CONTENT_CATEGORICAL = ["origin", "cue_lemma", "cue_pos", "head_pos", "head_dep"]
 
@@ -345,13 +535,30 @@ def content_rows(cue: Token, candidates: list[Candidate], ctx: Context) -> list[
         last_sentence = index.sentence_at(max(c.start, c.end - 1))
         sentence_end = index.sents[last_sentence].end_char
         head = index.tokens[c.head]
-        rows.append([
-            v.origin(base), float("-mark" in c.origin), float("-punct" in c.origin), float("-marks" in c.origin),
-            math.log1p(n), math.log1p(c.end - c.start), float(c.end <= cue.idx), float(c.start <= cue.idx < c.end),
-            (c.start - cue.idx) / 100.0, quoted, float(text[c.start] in QUOTE_MARKS),
-            float(text[c.end - 1] in QUOTE_MARKS), float(last_sentence - first_sentence + 1),
-            float(text[c.start : c.start + 5].lower() == "that "), float(text[c.end - 1] in ".,;:!?"),
-            v.lemma(cue.lemma_.lower()), v.pos(cue.pos_), float(len(candidates)), float(rank), v.pos(head.pos_),
-            v.dep(head.dep_), float(text[c.end : sentence_end].strip() in ("", ".", "”", ".”", '."', '"')),
-        ])
+        rows.append(
+            [
+                v.origin(base),
+                float("-mark" in c.origin),
+                float("-punct" in c.origin),
+                float("-marks" in c.origin),
+                math.log1p(n),
+                math.log1p(c.end - c.start),
+                float(c.end <= cue.idx),
+                float(c.start <= cue.idx < c.end),
+                (c.start - cue.idx) / 100.0,
+                quoted,
+                float(text[c.start] in QUOTE_MARKS),
+                float(text[c.end - 1] in QUOTE_MARKS),
+                float(last_sentence - first_sentence + 1),
+                float(text[c.start : c.start + 5].lower() == "that "),
+                float(text[c.end - 1] in ".,;:!?"),
+                v.lemma(cue.lemma_.lower()),
+                v.pos(cue.pos_),
+                float(len(candidates)),
+                float(rank),
+                v.pos(head.pos_),
+                v.dep(head.dep_),
+                float(text[c.end : sentence_end].strip() in ("", ".", "”", ".”", '."', '"')),
+            ]
+        )
     return rows

@@ -59,19 +59,32 @@ class AttributionModel:
         import lightgbm
 
         if data.get("format") != MODEL_FORMAT:
-            raise ModelMissing(f"attribution model format {data.get('format')!r}, expected {MODEL_FORMAT}: rebuild it "
-                               f"with `newswire train`")
+            raise ModelMissing(
+                f"attribution model format {data.get('format')!r}, expected {MODEL_FORMAT}: rebuild it "
+                f"with `newswire train`"
+            )
         boosters = {name: lightgbm.Booster(model_str=text) for name, text in data["models"].items()}
-        return cls(meta=data.get("meta", {}), vocabs=Vocabs.from_dict(data["vocabs"]),
-                   lemma_rates=data["lemma_rates"], prior_rate=data["prior_rate"],
-                   noun_cues=frozenset(data["noun_cues"]), cue_threshold=data["cue_threshold"], boosters=boosters,
-                   calibration=data.get("calibration", {}))
+        return cls(
+            meta=data.get("meta", {}),
+            vocabs=Vocabs.from_dict(data["vocabs"]),
+            lemma_rates=data["lemma_rates"],
+            prior_rate=data["prior_rate"],
+            noun_cues=frozenset(data["noun_cues"]),
+            cue_threshold=data["cue_threshold"],
+            boosters=boosters,
+            calibration=data.get("calibration", {}),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": MODEL_FORMAT, "meta": self.meta, "vocabs": self.vocabs.as_dict(),
-            "lemma_rates": self.lemma_rates, "prior_rate": self.prior_rate, "noun_cues": sorted(self.noun_cues),
-            "cue_threshold": self.cue_threshold, "calibration": self.calibration,
+            "format": MODEL_FORMAT,
+            "meta": self.meta,
+            "vocabs": self.vocabs.as_dict(),
+            "lemma_rates": self.lemma_rates,
+            "prior_rate": self.prior_rate,
+            "noun_cues": sorted(self.noun_cues),
+            "cue_threshold": self.cue_threshold,
+            "calibration": self.calibration,
             "models": {name: b.model_to_string() for name, b in self.boosters.items()},
         }
 
@@ -79,7 +92,10 @@ class AttributionModel:
         path = Path(path)
         payload = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode("utf-8")
         # No name, mtime 0: the same model gives the same bytes wherever it is written.
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out,
+        ):
             out.write(payload)
         return path
 
@@ -87,8 +103,9 @@ class AttributionModel:
 def read_model(path: Path | str = MODEL_PATH) -> AttributionModel:
     path = Path(path)
     if not path.is_file():
-        raise ModelMissing(f"the attribution model {path} is missing",
-                           "rebuild it with `newswire train` (see README, Accuracy)")
+        raise ModelMissing(
+            f"the attribution model {path} is missing", "rebuild it with `newswire train` (see README, Accuracy)"
+        )
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return AttributionModel.from_dict(json.load(f))
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
@@ -45,12 +46,20 @@ def _parse(nlp: Language, texts: list[str], cache: Path | None, log) -> list[Doc
     return docs
 
 
-def rebuild(nlp: Language, polnear: Path, gold: Sequence[Path] = (), out: Path = MODEL_PATH, seed: int = SEED,
-            cache: Path | None = None, corpus: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+def rebuild(
+    nlp: Language,
+    polnear: Path,
+    gold: Sequence[Path] = (),
+    out: Path = MODEL_PATH,
+    seed: int = SEED,
+    cache: Path | None = None,
+    corpus: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     records = read_polnear(polnear)
     log(f"newswire train: {len(records)} PolNeAR articles from {polnear}, gold {', '.join(map(str, gold)) or 'none'}")
     docs = _parse(nlp, [r["text"] for r in records], cache, log)
-    articles = [TrainingArticle(str(r["id"]), d, gold_attributions(r)) for r, d in zip(records, docs)]
+    articles = [TrainingArticle(str(r["id"]), d, gold_attributions(r)) for r, d in zip(records, docs, strict=False)]
     log("attribution model, all articles:")
     model = train_attribution(articles, seed=seed, trained_on=[polnear.name])
     rnd = random.Random(seed)
@@ -62,10 +71,11 @@ def rebuild(nlp: Language, polnear: Path, gold: Sequence[Path] = (), out: Path =
         log(f"attribution model, half {h + 1} (for the speaker model's training data):")
         half_models.append(train_attribution([a for k, a in enumerate(articles) if k in half], seed=seed, log=log))
     polnear_labelled = []
-    for k, (r, d) in enumerate(zip(records, docs)):
+    for k, (r, d) in enumerate(zip(records, docs, strict=False)):
         other = half_models[1] if k in halves[0] else half_models[0]
-        polnear_labelled.append((LabelledArticle(str(r["id"]), d, None, ArticleMeta(), "polnear",
-                                                 attributions=gold_attributions(r)), other))
+        polnear_labelled.append(
+            (LabelledArticle(str(r["id"]), d, None, ArticleMeta(), "polnear", attributions=gold_attributions(r)), other)
+        )
     gold_articles = []
     multi_outlet: set[str] = set()
     shared = Corpus(corpus)
@@ -84,11 +94,18 @@ def rebuild(nlp: Language, polnear: Path, gold: Sequence[Path] = (), out: Path =
     for a in gold_articles:
         title = next(gold_docs) if a.title else None
         body = next(gold_docs)
-        labelled.append(LabelledArticle(
-            a.id, body, title, ArticleMeta(source=a.source, url=a.url), "gold",
-            gold_quotes=[(q.start, q.end, q.text, q.speaker) for q in a.quotes],
-            gold_indirect=[(q.start, q.end, q.text, q.speaker) for q in a.indirect or []],
-            calibrate=a.id in multi_outlet))
+        labelled.append(
+            LabelledArticle(
+                a.id,
+                body,
+                title,
+                ArticleMeta(source=a.source, url=a.url),
+                "gold",
+                gold_quotes=[(q.start, q.end, q.text, q.speaker) for q in a.quotes],
+                gold_indirect=[(q.start, q.end, q.text, q.speaker) for q in a.indirect or []],
+                calibrate=a.id in multi_outlet,
+            )
+        )
     log("speaker model:")
     report = train_speakers(polnear_labelled, labelled, model, seed, log=log)
     model.meta["trained_on"] = [polnear.name, *[Path(p).name for p in gold]]

@@ -32,26 +32,116 @@ WINDOW_PARAGRAPHS = 3  # candidates are named from this many paragraphs before t
 AFTER_CHARS = 300  # ... to this far after it ("“...,” said X, a scholar at Y")
 # Speech verbs whose subject is a speaker (the rules' list lives in quotes.py; features only).
 SPEECH_LEMMAS = {
-    "say", "tell", "add", "state", "write", "note", "explain", "insist", "argue", "claim", "warn", "urge",
-    "ask", "announce", "acknowledge", "admit", "reply", "respond", "conclude", "suggest", "predict", "promise",
-    "vow", "stress", "recall", "report", "tweet", "post", "complain", "demand", "deny", "confirm", "observe",
-    "concede", "assert", "maintain", "contend", "testify", "reveal", "repeat", "reiterate", "continue", "agree",
-    "describe", "speak", "comment", "call", "recount", "quote", "cite",
+    "say",
+    "tell",
+    "add",
+    "state",
+    "write",
+    "note",
+    "explain",
+    "insist",
+    "argue",
+    "claim",
+    "warn",
+    "urge",
+    "ask",
+    "announce",
+    "acknowledge",
+    "admit",
+    "reply",
+    "respond",
+    "conclude",
+    "suggest",
+    "predict",
+    "promise",
+    "vow",
+    "stress",
+    "recall",
+    "report",
+    "tweet",
+    "post",
+    "complain",
+    "demand",
+    "deny",
+    "confirm",
+    "observe",
+    "concede",
+    "assert",
+    "maintain",
+    "contend",
+    "testify",
+    "reveal",
+    "repeat",
+    "reiterate",
+    "continue",
+    "agree",
+    "describe",
+    "speak",
+    "comment",
+    "call",
+    "recount",
+    "quote",
+    "cite",
 }
 
 SPEAKER_COLUMNS = [
-    "is_none", "is_rule", "is_learned", "rule_method", "has_rule_speaker", "has_learned", "learned_source_conf",
-    "learned_cue_conf", "label", "chars_before_log", "sentences_back", "paragraphs_back", "after_same_sentence",
-    "chars_after_log", "last_is_subject", "last_subject_of_speech", "last_is_reference", "in_quote",
-    "mentions_before", "mentions_total", "rank_by_mentions", "rank_by_recency", "is_previous_speaker",
-    "previous_gap_paragraphs", "kind", "quote_tokens_log", "starts_paragraph", "whole_paragraph", "candidates",
-    "title_only", "mentions_in_paragraph", "is_object_near", "rule_quotes_share", "speech_subject_mentions",
-    "is_place", "is_demonym", "name_words", "name_capitalised", "source_is_pronoun", "gender_agrees",
+    "is_none",
+    "is_rule",
+    "is_learned",
+    "rule_method",
+    "has_rule_speaker",
+    "has_learned",
+    "learned_source_conf",
+    "learned_cue_conf",
+    "label",
+    "chars_before_log",
+    "sentences_back",
+    "paragraphs_back",
+    "after_same_sentence",
+    "chars_after_log",
+    "last_is_subject",
+    "last_subject_of_speech",
+    "last_is_reference",
+    "in_quote",
+    "mentions_before",
+    "mentions_total",
+    "rank_by_mentions",
+    "rank_by_recency",
+    "is_previous_speaker",
+    "previous_gap_paragraphs",
+    "kind",
+    "quote_tokens_log",
+    "starts_paragraph",
+    "whole_paragraph",
+    "candidates",
+    "title_only",
+    "mentions_in_paragraph",
+    "is_object_near",
+    "rule_quotes_share",
+    "speech_subject_mentions",
+    "is_place",
+    "is_demonym",
+    "name_words",
+    "name_capitalised",
+    "source_is_pronoun",
+    "gender_agrees",
     "share_of_person_mentions",
 ]
 SPEAKER_CATEGORICAL = ["rule_method", "label", "kind"]
-METHODS = ("none", "governing", "claim", "according", "dash", "colon_name", "colon", "sentence", "following",
-           "continued", "previous_sentence", "learned")
+METHODS = (
+    "none",
+    "governing",
+    "claim",
+    "according",
+    "dash",
+    "colon_name",
+    "colon",
+    "sentence",
+    "following",
+    "continued",
+    "previous_sentence",
+    "learned",
+)
 KINDS = ("full", "partial", "indirect")
 LABELS = ("none", "PERSON", "ORG", "GPE", "NORP", "other")
 
@@ -89,8 +179,9 @@ class SpeakerContext:
     title_ids: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, doc: Doc, entities: ArticleEntities, quoted: Ranges,
-              attributions: list[Attribution]) -> "SpeakerContext":
+    def build(
+        cls, doc: Doc, entities: ArticleEntities, quoted: Ranges, attributions: list[Attribution]
+    ) -> SpeakerContext:
         ctx = cls(doc, entities, quoted, attributions)
         tokens = doc_index(doc).tokens
         paragraphs = paragraph_ranges(doc_index(doc).text)
@@ -100,8 +191,9 @@ class SpeakerContext:
         def mention(token_i: int, start: int, end: int, reference: bool) -> _Mention:
             t = tokens[token_i]
             root = t
-            subject = root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ in ("compound", "appos")
-                                                             and root.head.dep_ in ("nsubj", "nsubjpass"))
+            subject = root.dep_ in ("nsubj", "nsubjpass") or (
+                root.dep_ in ("compound", "appos") and root.head.dep_ in ("nsubj", "nsubjpass")
+            )
             head = root.head if root.dep_ in ("nsubj", "nsubjpass") else root.head.head
             speech = subject and head.lemma_.lower() in SPEECH_LEMMAS
             object_ = root.dep_ in ("dobj", "dative", "pobj") and root.head.lemma_.lower() in SPEECH_LEMMAS | {"to"}
@@ -194,16 +286,27 @@ class Evidence:
     previous_gap: int  # paragraphs since the quote before (99: none)
 
 
-def evidence_for(ctx: SpeakerContext, start: int, end: int, open_at: int, close_at: int, kind: str, method: str,
-                 rule_speaker: Entity | None, previous_speaker: Entity | None, previous_gap: int,
-                 attribution: Attribution | None = None) -> Evidence:
+def evidence_for(
+    ctx: SpeakerContext,
+    start: int,
+    end: int,
+    open_at: int,
+    close_at: int,
+    kind: str,
+    method: str,
+    rule_speaker: Entity | None,
+    previous_speaker: Entity | None,
+    previous_gap: int,
+    attribution: Attribution | None = None,
+) -> Evidence:
     if attribution is None:
         attribution = covering_attribution(ctx.attributions, open_at, close_at)
     learned = None
     if attribution is not None and attribution.source_i is not None:
         learned = resolve(doc_index(ctx.doc).tokens[attribution.source_i], ctx.entities, ctx.quoted)
-    return Evidence(start, end, open_at, close_at, kind, method, rule_speaker, attribution, learned, previous_speaker,
-                    previous_gap)
+    return Evidence(
+        start, end, open_at, close_at, kind, method, rule_speaker, attribution, learned, previous_speaker, previous_gap
+    )
 
 
 def count_rule_speakers(ctx: SpeakerContext, evidences: list[Evidence]) -> None:
@@ -235,8 +338,9 @@ def candidates(ctx: SpeakerContext, ev: Evidence) -> list[Entity]:
     window_end = ev.close_at + AFTER_CHARS
     scored: list[tuple[int, Entity]] = []
     for entity_id in ctx.mentions:
-        near = [m for m in ctx.between(entity_id, window_start, window_end)
-                if not (ev.open_at <= m.start < ev.close_at)]
+        near = [
+            m for m in ctx.between(entity_id, window_start, window_end) if not (ev.open_at <= m.start < ev.close_at)
+        ]
         if not near:
             continue
         distance = min(abs(ev.open_at - m.end) if m.start < ev.open_at else m.start - ev.close_at for m in near)
@@ -295,35 +399,96 @@ def rows_for(ctx: SpeakerContext, ev: Evidence, cands: list[Entity]) -> list[lis
         label = e.label if e.label in LABELS else "other"
         para_mentions = len(ctx.between(e.id, p_start, p_end))
         object_near = any(m.object_ and m.sentence in (q_sentence, q_sentence - 1) for m in found)
-        rows.append([
-            0.0, float(ev.rule_speaker is e), float(ev.learned_speaker is e), method, has_rule, has_learned,
-            learned_conf if ev.learned_speaker is e else 0.0, cue_conf, _code(label, LABELS),
-            math.log1p(ev.open_at - last.end) if last else 10.0,
-            float(q_sentence - last.sentence) if last else 99.0,
-            float(q_paragraph - last.paragraph) if last else 99.0,
-            float(first_after is not None and first_after.sentence == q_last_sentence),
-            math.log1p(first_after.start - ev.close_at) if first_after else 10.0,
-            float(last.subject) if last else 0.0, float(last.speech_subject) if last else 0.0,
-            float(last.reference) if last else 0.0, float(inside),
-            float(before_count[e.id]), float(len(found)), float(by_count[e.id]),
-            float(by_recency[e.id]), float(ev.previous_speaker is e), float(ev.previous_gap), kind, quote_tokens,
-            starts_paragraph, whole_paragraph, float(len(cands)), float(not found and e.id in ctx.title_ids),
-            float(para_mentions), float(object_near),
-            (ctx.rule_counts.get(e.id, 0) - float(ev.rule_speaker is e)) / quotes_total,
-            float(ctx.speech_subjects.get(e.id, 0)),
-            float(e.place_kind in ("city", "country", "capital", "seat") or e.label in ("LOC", "FAC")),
-            float(e.label == "NORP" or e.place_kind == "demonym"), float(len(e.canonical.split())),
-            float(all(w[:1].isupper() for w in e.canonical.split())), float(pronoun is not None),
-            _gender_agreement(ctx, e, pronoun_gender),
-            (len(found) / person_mentions) if e.label == "PERSON" else 0.0,
-        ])
-    rows.append([
-        1.0, float(ev.rule_speaker is None), float(att is not None and ev.learned_speaker is None), method, has_rule,
-        has_learned, learned_conf if ev.learned_speaker is None else 0.0, cue_conf, _code("none", LABELS), 10.0, 99.0,
-        99.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 99.0, 99.0, float(ev.previous_speaker is None),
-        float(ev.previous_gap), kind, quote_tokens, starts_paragraph, whole_paragraph, float(len(cands)), 0.0, 0.0,
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(pronoun is not None), 0.0, 0.0,
-    ])
+        rows.append(
+            [
+                0.0,
+                float(ev.rule_speaker is e),
+                float(ev.learned_speaker is e),
+                method,
+                has_rule,
+                has_learned,
+                learned_conf if ev.learned_speaker is e else 0.0,
+                cue_conf,
+                _code(label, LABELS),
+                math.log1p(ev.open_at - last.end) if last else 10.0,
+                float(q_sentence - last.sentence) if last else 99.0,
+                float(q_paragraph - last.paragraph) if last else 99.0,
+                float(first_after is not None and first_after.sentence == q_last_sentence),
+                math.log1p(first_after.start - ev.close_at) if first_after else 10.0,
+                float(last.subject) if last else 0.0,
+                float(last.speech_subject) if last else 0.0,
+                float(last.reference) if last else 0.0,
+                float(inside),
+                float(before_count[e.id]),
+                float(len(found)),
+                float(by_count[e.id]),
+                float(by_recency[e.id]),
+                float(ev.previous_speaker is e),
+                float(ev.previous_gap),
+                kind,
+                quote_tokens,
+                starts_paragraph,
+                whole_paragraph,
+                float(len(cands)),
+                float(not found and e.id in ctx.title_ids),
+                float(para_mentions),
+                float(object_near),
+                (ctx.rule_counts.get(e.id, 0) - float(ev.rule_speaker is e)) / quotes_total,
+                float(ctx.speech_subjects.get(e.id, 0)),
+                float(e.place_kind in ("city", "country", "capital", "seat") or e.label in ("LOC", "FAC")),
+                float(e.label == "NORP" or e.place_kind == "demonym"),
+                float(len(e.canonical.split())),
+                float(all(w[:1].isupper() for w in e.canonical.split())),
+                float(pronoun is not None),
+                _gender_agreement(ctx, e, pronoun_gender),
+                (len(found) / person_mentions) if e.label == "PERSON" else 0.0,
+            ]
+        )
+    rows.append(
+        [
+            1.0,
+            float(ev.rule_speaker is None),
+            float(att is not None and ev.learned_speaker is None),
+            method,
+            has_rule,
+            has_learned,
+            learned_conf if ev.learned_speaker is None else 0.0,
+            cue_conf,
+            _code("none", LABELS),
+            10.0,
+            99.0,
+            99.0,
+            0.0,
+            10.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            99.0,
+            99.0,
+            float(ev.previous_speaker is None),
+            float(ev.previous_gap),
+            kind,
+            quote_tokens,
+            starts_paragraph,
+            whole_paragraph,
+            float(len(cands)),
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            float(pronoun is not None),
+            0.0,
+            0.0,
+        ]
+    )
     return rows
 
 
@@ -377,7 +542,7 @@ def choose(ctx: SpeakerContext, evidences: list[Evidence], model) -> list[Choice
     k = 0
     calibration = model.calibration.get("speaker") if model.calibration else None
     exact = model.calibration.get("exact_rules", {}) if model.calibration else {}
-    for ev, cands, g in zip(evidences, cand_lists, groups):
+    for ev, cands, g in zip(evidences, cand_lists, groups, strict=False):
         s = scores[k : k + len(g)]
         k += len(g)
         if ev.method in EXACT_METHODS and ev.kind != "indirect":

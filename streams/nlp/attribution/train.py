@@ -13,9 +13,10 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from spacy.tokens import Doc
 
@@ -49,17 +50,31 @@ FOLDS = 5
 RATE_PRIOR_WEIGHT = 10.0  # a lemma seen n times: (cues + w * prior) / (n + w)
 MIN_NOUN_CUE = 2  # a noun is a cue candidate once it was a cue this often in training
 PARAMS = {
-    "objective": "binary", "learning_rate": 0.2, "num_leaves": 7, "min_data_in_leaf": 20,
-    "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "lambda_l2": 1.0,
-    "verbose": -1, "num_threads": 2, "deterministic": True, "force_row_wise": True,
-    "max_cat_to_onehot": 8, "cat_smooth": 10.0,
+    "objective": "binary",
+    "learning_rate": 0.2,
+    "num_leaves": 7,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.9,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+    "max_cat_to_onehot": 8,
+    "cat_smooth": 10.0,
 }
 # Small ensembles: a prediction costs about 40 ns per tree and row, and a long article has ~200
 # cue candidates. Measured on the kept-aside tenth: 600 trees of 31 leaves at rate 0.05 gain
 # <= 0.01 in cue F1 and in source and content accuracy over these.
 ROUNDS = {"cue": 80, "source": 60, "source_span": 60, "content": 60}
-OVERRIDES = {"cue": {"learning_rate": 0.35}, "source": {"learning_rate": 0.35}, "source_span": {"learning_rate": 0.35},
-             "content": {"learning_rate": 0.4, "num_leaves": 15}}
+OVERRIDES = {
+    "cue": {"learning_rate": 0.35},
+    "source": {"learning_rate": 0.35},
+    "source_span": {"learning_rate": 0.35},
+    "content": {"learning_rate": 0.4, "num_leaves": 15},
+}
 
 
 @dataclass
@@ -90,8 +105,11 @@ def gold_attributions(record: dict[str, Any]) -> list[GoldAttribution]:
         if not (0 <= cue["start"] < cue["end"] <= len(text) and 0 <= content["start"] < content["end"] <= len(text)):
             continue
         src = trimmed(text, source["start"], source["end"]) if source and source["end"] > source["start"] else None
-        out.append(GoldAttribution(trimmed(text, cue["start"], cue["end"]), src,
-                                   trimmed(text, content["start"], content["end"])))
+        out.append(
+            GoldAttribution(
+                trimmed(text, cue["start"], cue["end"]), src, trimmed(text, content["start"], content["end"])
+            )
+        )
     return out
 
 
@@ -122,8 +140,9 @@ class Rows:
         self.article.extend([article] * len(rows))
 
 
-def lemma_rates(articles: Sequence[TrainingArticle], noun_cues: frozenset[str], skip: set[int] | None = None
-                ) -> tuple[dict[str, float], float]:
+def lemma_rates(
+    articles: Sequence[TrainingArticle], noun_cues: frozenset[str], skip: set[int] | None = None
+) -> tuple[dict[str, float], float]:
     seen: Counter = Counter()
     cues: Counter = Counter()
     for k, a in enumerate(articles):
@@ -139,8 +158,12 @@ def lemma_rates(articles: Sequence[TrainingArticle], noun_cues: frozenset[str], 
     return rates, prior
 
 
-def build_rows(articles: Sequence[TrainingArticle], vocabs: Vocabs, noun_cues: frozenset[str],
-               rates_for: dict[int, tuple[dict[str, float], float]]) -> dict[str, Rows]:
+def build_rows(
+    articles: Sequence[TrainingArticle],
+    vocabs: Vocabs,
+    noun_cues: frozenset[str],
+    rates_for: dict[int, tuple[dict[str, float], float]],
+) -> dict[str, Rows]:
     rows = {name: Rows() for name in ROUNDS}
     decision = 0
     for k, a in enumerate(articles):
@@ -155,8 +178,9 @@ def build_rows(articles: Sequence[TrainingArticle], vocabs: Vocabs, noun_cues: f
             if head is not None:
                 by_head.setdefault(head.i, g)
         candidates = cue_candidates(doc, noun_cues)
-        rows["cue"].add(cue_matrix(doc, [t.i for t in candidates], ctx).tolist(),
-                        [int(t.i in by_head) for t in candidates], k, k)
+        rows["cue"].add(
+            cue_matrix(doc, [t.i for t in candidates], ctx).tolist(), [int(t.i in by_head) for t in candidates], k, k
+        )
         for t in candidates:
             g = by_head.get(t.i)
             if g is None:
@@ -186,8 +210,12 @@ def build_rows(articles: Sequence[TrainingArticle], vocabs: Vocabs, noun_cues: f
     return rows
 
 
-COLUMNS = {"cue": (CUE_COLUMNS, CUE_CATEGORICAL), "source": (SOURCE_COLUMNS, SOURCE_CATEGORICAL),
-           "source_span": (SPAN_COLUMNS, SPAN_CATEGORICAL), "content": (CONTENT_COLUMNS, CONTENT_CATEGORICAL)}
+COLUMNS = {
+    "cue": (CUE_COLUMNS, CUE_CATEGORICAL),
+    "source": (SOURCE_COLUMNS, SOURCE_CATEGORICAL),
+    "source_span": (SPAN_COLUMNS, SPAN_CATEGORICAL),
+    "content": (CONTENT_COLUMNS, CONTENT_CATEGORICAL),
+}
 
 
 def _fit(name: str, train: Rows, valid: Rows, seed: int):
@@ -195,13 +223,29 @@ def _fit(name: str, train: Rows, valid: Rows, seed: int):
     import numpy
 
     columns, categorical = COLUMNS[name]
-    params = dict(PARAMS, **OVERRIDES.get(name, {}), seed=seed, bagging_seed=seed, feature_fraction_seed=seed,
-                  data_random_seed=seed)
-    dtrain = lightgbm.Dataset(numpy.asarray(train.X), label=numpy.asarray(train.y), feature_name=columns,
-                              categorical_feature=categorical, free_raw_data=False)
+    params = dict(
+        PARAMS,
+        **OVERRIDES.get(name, {}),
+        seed=seed,
+        bagging_seed=seed,
+        feature_fraction_seed=seed,
+        data_random_seed=seed,
+    )
+    dtrain = lightgbm.Dataset(
+        numpy.asarray(train.X),
+        label=numpy.asarray(train.y),
+        feature_name=columns,
+        categorical_feature=categorical,
+        free_raw_data=False,
+    )
     dvalid = lightgbm.Dataset(numpy.asarray(valid.X), label=numpy.asarray(valid.y), reference=dtrain)
-    booster = lightgbm.train(params, dtrain, num_boost_round=ROUNDS[name], valid_sets=[dvalid],
-                             callbacks=[lightgbm.early_stopping(40, verbose=False)])
+    booster = lightgbm.train(
+        params,
+        dtrain,
+        num_boost_round=ROUNDS[name],
+        valid_sets=[dvalid],
+        callbacks=[lightgbm.early_stopping(40, verbose=False)],
+    )
     best = booster.best_iteration or ROUNDS[name]
     # Keep only the trees early stopping chose: the file stays small.
     return lightgbm.Booster(model_str=booster.model_to_string(num_iteration=best))
@@ -209,7 +253,7 @@ def _fit(name: str, train: Rows, valid: Rows, seed: int):
 
 def _group_accuracy(rows: Rows, scores) -> float:
     best: dict[int, tuple[float, int]] = {}
-    for g, s, y in zip(rows.group, scores, rows.y):
+    for g, s, y in zip(rows.group, scores, rows.y, strict=False):
         if g not in best or s > best[g][0]:
             best[g] = (s, y)
     return sum(y for _, y in best.values()) / max(1, len(best))
@@ -217,7 +261,7 @@ def _group_accuracy(rows: Rows, scores) -> float:
 
 def _threshold(rows: Rows, scores) -> tuple[float, float]:
     """The cue threshold with the best F1 on the kept-aside articles."""
-    pairs = sorted(zip(scores, rows.y), reverse=True)
+    pairs = sorted(zip(scores, rows.y, strict=False), reverse=True)
     positives = sum(rows.y)
     tp = 0
     best = (0.0, 0.5)
@@ -231,7 +275,7 @@ def _threshold(rows: Rows, scores) -> tuple[float, float]:
 
 def _split(rows: Rows, articles: set[int]) -> tuple[Rows, Rows]:
     a, b = Rows(), Rows()
-    for x, y, g, art in zip(rows.X, rows.y, rows.group, rows.article):
+    for x, y, g, art in zip(rows.X, rows.y, rows.group, rows.article, strict=False):
         target = b if art in articles else a
         target.X.append(x)
         target.y.append(y)
@@ -240,8 +284,9 @@ def _split(rows: Rows, articles: set[int]) -> tuple[Rows, Rows]:
     return a, b
 
 
-def train_attribution(articles: Sequence[TrainingArticle], seed: int = SEED, trained_on: Iterable[str] = (),
-                      log=print) -> AttributionModel:
+def train_attribution(
+    articles: Sequence[TrainingArticle], seed: int = SEED, trained_on: Iterable[str] = (), log=print
+) -> AttributionModel:
     started = time.monotonic()
     cue_counts: Counter = Counter()
     for a in articles:
@@ -251,8 +296,10 @@ def train_attribution(articles: Sequence[TrainingArticle], seed: int = SEED, tra
                 cue_counts[head.lemma_.lower()] += 1
     noun_cues = frozenset(lemma for lemma, n in cue_counts.items() if n >= MIN_NOUN_CUE)
     # Out-of-fold cue rates: an article's features never use its own labels.
-    rates_for = {f: lemma_rates(articles, noun_cues, skip={k for k in range(len(articles)) if k % FOLDS == f})
-                 for f in range(FOLDS)}
+    rates_for = {
+        f: lemma_rates(articles, noun_cues, skip={k for k in range(len(articles)) if k % FOLDS == f})
+        for f in range(FOLDS)
+    }
     vocabs = Vocabs()
     rows = build_rows(articles, vocabs, noun_cues, rates_for)
     vocabs.freeze()
@@ -265,29 +312,50 @@ def train_attribution(articles: Sequence[TrainingArticle], seed: int = SEED, tra
         booster = _fit(name, train_rows, valid_rows, seed)
         boosters[name] = booster
         import numpy
+
         scores = booster.predict(numpy.asarray(valid_rows.X))
         if name == "cue":
             threshold, f1 = _threshold(valid_rows, scores)
-            report[name] = {"rows": len(train_rows.y), "valid_f1": round(f1, 4), "threshold": round(threshold, 4),
-                            "trees": booster.num_trees()}
+            report[name] = {
+                "rows": len(train_rows.y),
+                "valid_f1": round(f1, 4),
+                "threshold": round(threshold, 4),
+                "trees": booster.num_trees(),
+            }
         else:
-            report[name] = {"rows": len(train_rows.y), "valid_accuracy": round(_group_accuracy(valid_rows, scores), 4),
-                            "trees": booster.num_trees()}
+            report[name] = {
+                "rows": len(train_rows.y),
+                "valid_accuracy": round(_group_accuracy(valid_rows, scores), 4),
+                "trees": booster.num_trees(),
+            }
         log(f"  {name}: {report[name]}")
     rates, prior = lemma_rates(articles, noun_cues)
-    meta = {"trained_on": list(trained_on), "articles": len(articles), "seed": seed,
-            "attributions": sum(len(a.attributions) for a in articles), "validation": report,
-            "seconds": round(time.monotonic() - started, 1)}
-    return AttributionModel(meta=meta, vocabs=vocabs, lemma_rates=rates, prior_rate=prior, noun_cues=noun_cues,
-                            cue_threshold=report["cue"]["threshold"], boosters=boosters)
+    meta = {
+        "trained_on": list(trained_on),
+        "articles": len(articles),
+        "seed": seed,
+        "attributions": sum(len(a.attributions) for a in articles),
+        "validation": report,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    return AttributionModel(
+        meta=meta,
+        vocabs=vocabs,
+        lemma_rates=rates,
+        prior_rate=prior,
+        noun_cues=noun_cues,
+        cue_threshold=report["cue"]["threshold"],
+        boosters=boosters,
+    )
 
 
 def polnear_articles(records: Sequence[dict[str, Any]], docs: Sequence[Doc]) -> list[TrainingArticle]:
-    return [TrainingArticle(str(r["id"]), d, gold_attributions(r)) for r, d in zip(records, docs)]
+    return [TrainingArticle(str(r["id"]), d, gold_attributions(r)) for r, d in zip(records, docs, strict=False)]
 
 
-def main(polnear: Path, out: Path = MODEL_PATH, seed: int = SEED, docs: Sequence[Doc] | None = None,
-         nlp=None) -> dict[str, Any]:
+def main(
+    polnear: Path, out: Path = MODEL_PATH, seed: int = SEED, docs: Sequence[Doc] | None = None, nlp=None
+) -> dict[str, Any]:
     records = read_polnear(polnear)
     if docs is None:
         docs = list(nlp.pipe([r["text"] for r in records], batch_size=32))

@@ -18,8 +18,9 @@ on predictions for gold articles held out of the model that made them (5 folds).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy
 
@@ -103,7 +104,7 @@ def article_groups(k: int, article: LabelledArticle, model) -> list[Group]:
     quotes = found.direct + found.indirect
     count_rule_speakers(found.context, found.evidence)
     out = []
-    for q, ev in zip(quotes, found.evidence):
+    for q, ev in zip(quotes, found.evidence, strict=False):
         kind = "indirect" if q.kind == "indirect" else "direct"
         cands = candidates(found.context, ev)
         rows = rows_for(found.context, ev, cands)
@@ -153,13 +154,19 @@ def fit(groups: Sequence[Group], seed: int, valid: Sequence[Group] | None = None
 
     X, y, w = _dataset(groups)
     params = dict(SPEAKER_PARAMS, seed=seed, bagging_seed=seed, feature_fraction_seed=seed, data_random_seed=seed)
-    data = lightgbm.Dataset(X, label=y, weight=w, feature_name=SPEAKER_COLUMNS,
-                            categorical_feature=SPEAKER_CATEGORICAL, free_raw_data=False)
+    data = lightgbm.Dataset(
+        X, label=y, weight=w, feature_name=SPEAKER_COLUMNS, categorical_feature=SPEAKER_CATEGORICAL, free_raw_data=False
+    )
     if valid:
         vX, vy, vw = _dataset(valid)
         vdata = lightgbm.Dataset(vX, label=vy, weight=vw, reference=data)
-        booster = lightgbm.train(params, data, num_boost_round=SPEAKER_ROUNDS, valid_sets=[vdata],
-                                 callbacks=[lightgbm.early_stopping(40, verbose=False)])
+        booster = lightgbm.train(
+            params,
+            data,
+            num_boost_round=SPEAKER_ROUNDS,
+            valid_sets=[vdata],
+            callbacks=[lightgbm.early_stopping(40, verbose=False)],
+        )
         rounds = booster.best_iteration or SPEAKER_ROUNDS
         return lightgbm.Booster(model_str=booster.model_to_string(num_iteration=rounds)), rounds
     booster = lightgbm.train(params, data, num_boost_round=SPEAKER_ROUNDS)
@@ -197,12 +204,19 @@ def expected_calibration_error(points: Sequence[tuple[float, bool]], bins: int =
         lo, hi = b / bins, (b + 1) / bins
         inside = [(c, r) for c, r in points if lo <= c < hi or (b == bins - 1 and c == 1.0)]
         if inside:
-            total += len(inside) * abs(sum(r for _, r in inside) / len(inside) - sum(c for c, _ in inside) / len(inside))
+            total += len(inside) * abs(
+                sum(r for _, r in inside) / len(inside) - sum(c for c, _ in inside) / len(inside)
+            )
     return total / len(points)
 
 
-def train_speakers(polnear: Sequence[tuple[LabelledArticle, Any]], gold: Sequence[LabelledArticle], model,
-                   seed: int, log: Callable[[str], None] = print) -> dict[str, Any]:
+def train_speakers(
+    polnear: Sequence[tuple[LabelledArticle, Any]],
+    gold: Sequence[LabelledArticle],
+    model,
+    seed: int,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Fit the speaker model into `model` (boosters["speaker"], calibration["speaker"]).
 
     `polnear` pairs each article with the attribution model to find its quotes with (one trained
@@ -218,8 +232,10 @@ def train_speakers(polnear: Sequence[tuple[LabelledArticle, Any]], gold: Sequenc
     # the model surer than it is on outlets it has not seen.
     calibrating = {offset + k for k, article in enumerate(gold) if article.calibrate}
     gold_articles = sorted({g.article for g in groups if g.source == "gold"})
-    log(f"  speaker groups: {sum(g.source == 'polnear' for g in groups)} PolNeAR, "
-        f"{sum(g.source == 'gold' for g in groups)} gold")
+    log(
+        f"  speaker groups: {sum(g.source == 'polnear' for g in groups)} PolNeAR, "
+        f"{sum(g.source == 'gold' for g in groups)} gold"
+    )
     rnd = random.Random(seed)
     folds = {a: rnd.randrange(FOLDS) for a in gold_articles}
     polnear_ids = sorted({g.article for g in groups if g.source == "polnear"})
@@ -229,8 +245,11 @@ def train_speakers(polnear: Sequence[tuple[LabelledArticle, Any]], gold: Sequenc
     for g in groups:
         if g.source != "gold" or g.labels is None or g.kind == "indirect":
             continue
-        method = METHODS[int(g.rows[0][SPEAKER_COLUMNS.index("rule_method")])] if \
-            int(g.rows[0][SPEAKER_COLUMNS.index("rule_method")]) < len(METHODS) else None
+        method = (
+            METHODS[int(g.rows[0][SPEAKER_COLUMNS.index("rule_method")])]
+            if int(g.rows[0][SPEAKER_COLUMNS.index("rule_method")]) < len(METHODS)
+            else None
+        )
         if method in EXACT_METHODS:
             rule = [i for i in range(len(g.rows) - 1) if g.rows[i][SPEAKER_COLUMNS.index("is_rule")]]
             right = g.labels[rule[0]] if rule else g.labels[-1]
@@ -247,7 +266,7 @@ def train_speakers(polnear: Sequence[tuple[LabelledArticle, Any]], gold: Sequenc
             continue
         booster, rounds = fit(train, seed, valid)
         rounds_seen.append(rounds)
-        for g, pred in zip(held, predictions(booster, held)):
+        for g, pred in zip(held, predictions(booster, held), strict=False):
             oof_by_group[id(g)] = pred
             if pred[1] is not None and (g.article in calibrating or not calibrating):
                 oof.append((pred[0], pred[1]))
@@ -262,10 +281,17 @@ def train_speakers(polnear: Sequence[tuple[LabelledArticle, Any]], gold: Sequenc
     model.calibration["speaker"] = isotonic(oof) if oof else {}
     # Laplace-smoothed: a method seen 3 times right of 3 is not certain.
     model.calibration["exact_rules"] = {m: round((sum(v) + 1) / (len(v) + 2), 4) for m, v in exact.items()}
-    calibrated = [(float(numpy.interp(c, model.calibration["speaker"]["x"], model.calibration["speaker"]["y"])), r)
-                  for c, r in oof] if oof else []
+    calibrated = (
+        [
+            (float(numpy.interp(c, model.calibration["speaker"]["x"], model.calibration["speaker"]["y"])), r)
+            for c, r in oof
+        ]
+        if oof
+        else []
+    )
     report = {
-        "groups": len(groups), "rounds": rounds,
+        "groups": len(groups),
+        "rounds": rounds,
         "gold_out_of_fold_accuracy": round(sum(r for _, r in oof) / len(oof), 4) if oof else None,
         "gold_out_of_fold_ece_raw": round(expected_calibration_error(oof), 4),
         "gold_out_of_fold_ece_calibrated": round(expected_calibration_error(calibrated), 4),
@@ -276,8 +302,9 @@ def train_speakers(polnear: Sequence[tuple[LabelledArticle, Any]], gold: Sequenc
     return report
 
 
-def train_reported(groups: Sequence[Group], oof_by_group: dict, folds: dict[int, int], model, seed: int,
-                   log: Callable[[str], None]) -> dict[str, Any]:
+def train_reported(
+    groups: Sequence[Group], oof_by_group: dict, folds: dict[int, int], model, seed: int, log: Callable[[str], None]
+) -> dict[str, Any]:
     """The reported-speech check (reported.py) on the gold articles' candidates, with the speaker
     model's out-of-fold choice among its features, out-of-fold calibrated; and its threshold."""
     import lightgbm
@@ -296,18 +323,27 @@ def train_reported(groups: Sequence[Group], oof_by_group: dict, folds: dict[int,
     if not rows:
         return {}
     X, y = numpy.asarray(rows, dtype=numpy.float64), numpy.asarray(labels)
-    params = dict(PARAMS, learning_rate=0.1, num_leaves=7, min_data_in_leaf=10, seed=seed, bagging_seed=seed,
-                  feature_fraction_seed=seed, data_random_seed=seed)
+    params = dict(
+        PARAMS,
+        learning_rate=0.1,
+        num_leaves=7,
+        min_data_in_leaf=10,
+        seed=seed,
+        bagging_seed=seed,
+        feature_fraction_seed=seed,
+        data_random_seed=seed,
+    )
     rounds = 150
     oof = numpy.zeros(len(y))
     for f in range(FOLDS):
         held = numpy.asarray([folds[a] == f for a in articles])
         if not held.any():
             continue
-        d = lightgbm.Dataset(X[~held], label=y[~held], feature_name=REPORTED_COLUMNS,
-                             categorical_feature=REPORTED_CATEGORICAL)
+        d = lightgbm.Dataset(
+            X[~held], label=y[~held], feature_name=REPORTED_COLUMNS, categorical_feature=REPORTED_CATEGORICAL
+        )
         oof[held] = lightgbm.train(params, d, num_boost_round=rounds).predict(X[held])
-    calibration = isotonic(list(zip(oof.tolist(), y.astype(bool).tolist())))
+    calibration = isotonic(list(zip(oof.tolist(), y.astype(bool).tolist(), strict=False)))
     calibrated = numpy.interp(oof, calibration["x"], calibration["y"])
     # The threshold with the best recall at a precision of at least REPORTED_PRECISION, out of
     # fold (speaker errors come on top: reported speech is useful only when it is right); the
@@ -332,9 +368,15 @@ def train_reported(groups: Sequence[Group], oof_by_group: dict, folds: dict[int,
     model.calibration["reported"] = calibration
     model.meta["reported_threshold"] = round(best[1], 4)
     kept = calibrated >= best[1]
-    report = {"candidates": len(y), "gold": positives, "threshold": round(best[1], 4),
-              "out_of_fold_precision": round(float((kept & (y == 1)).sum() / max(1, kept.sum())), 4),
-              "out_of_fold_recall": round(float((kept & (y == 1)).sum() / max(1, positives)), 4),
-              "out_of_fold_ece": round(expected_calibration_error(list(zip(calibrated.tolist(), y.tolist()))), 4)}
+    report = {
+        "candidates": len(y),
+        "gold": positives,
+        "threshold": round(best[1], 4),
+        "out_of_fold_precision": round(float((kept & (y == 1)).sum() / max(1, kept.sum())), 4),
+        "out_of_fold_recall": round(float((kept & (y == 1)).sum() / max(1, positives)), 4),
+        "out_of_fold_ece": round(
+            expected_calibration_error(list(zip(calibrated.tolist(), y.tolist(), strict=False))), 4
+        ),
+    }
     log(f"  reported speech: {report}")
     return report

@@ -41,8 +41,9 @@ from __future__ import annotations
 
 import bisect
 import contextvars
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy
 from spacy.attrs import DEP, HEAD, LEMMA, LOWER, POS
@@ -65,84 +66,514 @@ DEONTIC = {"should", "must", "ought"}  # a position in the speaker's own words (
 REFUSAL_VERBS = {"refuse", "decline", "fail"}
 # Verbs that are a stance only negated or refused: "refused to accept X's claims" is a rejection.
 NEGATED_ONLY = {"accept", "acknowledge", "endorse", "trust", "believe"}
-INTENT_VERBS = {"want", "plan", "intend", "hope", "seek", "expect", "aim", "vow", "pledge", "promise", "threaten",
-                "consider", "prepare", "propose", "wish", "try", "attempt", "ask", "urge", "call", "tell", "need"}
-REPORTING_VERBS = {"say", "tell", "claim", "argue", "insist", "add", "suggest", "believe", "think", "allege",
-                   "warn", "write", "state", "report", "note", "explain", "announce", "confirm", "admit", "accuse",
-                   "reveal", "deny", "assert", "contend", "maintain", "stress", "tweet", "testify", "acknowledge",
-                   "complain", "charge", "indicate", "predict", "hint", "imply", "fear", "know", "reckon",
-                   "reiterate", "repeat", "declare", "emphasise", "emphasize", "underline", "pledge", "vow"}
+INTENT_VERBS = {
+    "want",
+    "plan",
+    "intend",
+    "hope",
+    "seek",
+    "expect",
+    "aim",
+    "vow",
+    "pledge",
+    "promise",
+    "threaten",
+    "consider",
+    "prepare",
+    "propose",
+    "wish",
+    "try",
+    "attempt",
+    "ask",
+    "urge",
+    "call",
+    "tell",
+    "need",
+}
+REPORTING_VERBS = {
+    "say",
+    "tell",
+    "claim",
+    "argue",
+    "insist",
+    "add",
+    "suggest",
+    "believe",
+    "think",
+    "allege",
+    "warn",
+    "write",
+    "state",
+    "report",
+    "note",
+    "explain",
+    "announce",
+    "confirm",
+    "admit",
+    "accuse",
+    "reveal",
+    "deny",
+    "assert",
+    "contend",
+    "maintain",
+    "stress",
+    "tweet",
+    "testify",
+    "acknowledge",
+    "complain",
+    "charge",
+    "indicate",
+    "predict",
+    "hint",
+    "imply",
+    "fear",
+    "know",
+    "reckon",
+    "reiterate",
+    "repeat",
+    "declare",
+    "emphasise",
+    "emphasize",
+    "underline",
+    "pledge",
+    "vow",
+}
 # Reporting verbs that present their complement as fact ("confirmed", "announced", "revealed").
-FACTIVE_VERBS = {"confirm", "announce", "reveal", "disclose", "acknowledge", "admit", "show", "prove", "learn",
-                 "discover", "realise", "realize", "concede"}
-APPEAL_VERBS = {"urge", "call", "press", "demand", "push", "pressure", "ask", "tell", "warn", "exhort", "entreat",
-                "implore", "beg", "adjure"}
+FACTIVE_VERBS = {
+    "confirm",
+    "announce",
+    "reveal",
+    "disclose",
+    "acknowledge",
+    "admit",
+    "show",
+    "prove",
+    "learn",
+    "discover",
+    "realise",
+    "realize",
+    "concede",
+}
+APPEAL_VERBS = {
+    "urge",
+    "call",
+    "press",
+    "demand",
+    "push",
+    "pressure",
+    "ask",
+    "tell",
+    "warn",
+    "exhort",
+    "entreat",
+    "implore",
+    "beg",
+    "adjure",
+}
 # What an appeal asks the target to stop doing or to give up: the appeal opposes the target.
 DEMANDED_ACTIONS = {
-    "stop", "cease", "leave", "withdraw", "end", "halt", "release", "resign", "abandon", "quit", "drop",
-    "refrain", "desist", "exit", "free", "surrender", "disarm", "relinquish", "evacuate", "apologise",
-    "apologize", "reverse", "scrap", "retract", "recant", "rescind", "revoke", "concede", "pull",
+    "stop",
+    "cease",
+    "leave",
+    "withdraw",
+    "end",
+    "halt",
+    "release",
+    "resign",
+    "abandon",
+    "quit",
+    "drop",
+    "refrain",
+    "desist",
+    "exit",
+    "free",
+    "surrender",
+    "disarm",
+    "relinquish",
+    "evacuate",
+    "apologise",
+    "apologize",
+    "reverse",
+    "scrap",
+    "retract",
+    "recant",
+    "rescind",
+    "revoke",
+    "concede",
+    "pull",
 }
-DEMANDED_PHRASES = {("get", "out"), ("pull", "out"), ("step", "down"), ("back", "down"), ("back", "off"),
-                    ("stand", "down"), ("pull", "back"), ("get", "away"), ("step", "aside"), ("say", "sorry")}
+DEMANDED_PHRASES = {
+    ("get", "out"),
+    ("pull", "out"),
+    ("step", "down"),
+    ("back", "down"),
+    ("back", "off"),
+    ("stand", "down"),
+    ("pull", "back"),
+    ("get", "away"),
+    ("step", "aside"),
+    ("say", "sorry"),
+}
 # The same asked for by a noun ("urged Biden to manage an exit", "to offer an apology").
 DEMANDED_NOUNS = {"exit", "resignation", "withdrawal", "retreat", "apology", "u-turn", "ceasefire", "departure"}
 # "found BNP's policies abhorrent", "called him the best person": a verb of judgement whose
 # object is given a condemning or praising predicate.
 JUDGEMENT_VERBS = {"find", "call", "consider", "deem", "describe", "brand", "label", "declare", "dub", "term"}
 CONDEMNING = {
-    "abhorrent", "unacceptable", "disgraceful", "deplorable", "outrageous", "appalling", "shameful",
-    "scandalous", "irresponsible", "reckless", "despicable", "disgusting", "racist", "illegal", "unlawful",
-    "hypocritical", "dishonest", "incompetent", "offensive", "naive", "liar", "traitor", "criminal", "threat",
-    "dangerous", "corrupt", "undesirable", "terrorist", "grifter", "fraud", "disaster", "failure",
+    "abhorrent",
+    "unacceptable",
+    "disgraceful",
+    "deplorable",
+    "outrageous",
+    "appalling",
+    "shameful",
+    "scandalous",
+    "irresponsible",
+    "reckless",
+    "despicable",
+    "disgusting",
+    "racist",
+    "illegal",
+    "unlawful",
+    "hypocritical",
+    "dishonest",
+    "incompetent",
+    "offensive",
+    "naive",
+    "liar",
+    "traitor",
+    "criminal",
+    "threat",
+    "dangerous",
+    "corrupt",
+    "undesirable",
+    "terrorist",
+    "grifter",
+    "fraud",
+    "disaster",
+    "failure",
 }
-PRAISING = {"best", "great", "excellent", "hero", "decent", "brilliant", "outstanding", "qualified", "courageous",
-            "honest", "remarkable", "exceptional", "innocent"}
+PRAISING = {
+    "best",
+    "great",
+    "excellent",
+    "hero",
+    "decent",
+    "brilliant",
+    "outstanding",
+    "qualified",
+    "courageous",
+    "honest",
+    "remarkable",
+    "exceptional",
+    "innocent",
+}
 # Light verbs whose object noun carries the cue, the subject being its actor.
-LIGHT_VERBS = {"launch", "make", "issue", "express", "voice", "lead", "mount", "impose", "level", "lodge", "pour",
-               "heap", "deliver", "wage", "conduct", "stage", "give", "offer", "provide", "extend", "send", "lend",
-               "pledge", "declare", "announce", "signal", "throw", "file", "bring", "carry", "step", "intensify",
-               "escalate", "continue", "renew", "reiterate", "repeat", "sign", "hold", "announce", "unveil", "begin",
-               "start", "order", "approve", "authorise", "authorize", "show", "have", "form", "forge", "enter",
-               "strike", "seal", "build", "maintain", "keep", "win"}
-# Verbs whose object noun's cue was directed at the subject: "drew rebukes from X".
-RECEIVING_VERBS = {"draw", "receive", "face", "get", "attract", "meet", "provoke", "spark", "prompt", "trigger",
-                   "suffer", "come", "earn", "gain", "secure", "enjoy", "win", "garner", "invite", "court", "endure",
-                   "weather", "survive", "incur", "elicit", "rely", "count", "need", "seek", "lose"}
-# Noun heads that can be actors themselves (people by role, voices of a body, groups).
-ACTOR_NOUNS = set(PERSON_ROLES) | SPOKES_WORDS | {
-    "government", "administration", "army", "military", "forces", "force", "troops", "ministry", "regime",
-    "authorities", "navy", "police", "officials", "embassy", "cabinet", "parliament", "congress", "junta",
-    "coalition", "prosecutors", "prosecutor", "court", "judge", "regulator", "regulators", "lawmakers",
-    "legislators", "senators", "party", "union", "campaign", "team", "company", "firm", "group", "bank",
+LIGHT_VERBS = {
+    "launch",
+    "make",
+    "issue",
+    "express",
+    "voice",
+    "lead",
+    "mount",
+    "impose",
+    "level",
+    "lodge",
+    "pour",
+    "heap",
+    "deliver",
+    "wage",
+    "conduct",
+    "stage",
+    "give",
+    "offer",
+    "provide",
+    "extend",
+    "send",
+    "lend",
+    "pledge",
+    "declare",
+    "announce",
+    "signal",
+    "throw",
+    "file",
+    "bring",
+    "carry",
+    "step",
+    "intensify",
+    "escalate",
+    "continue",
+    "renew",
+    "reiterate",
+    "repeat",
+    "sign",
+    "hold",
+    "unveil",
+    "begin",
+    "start",
+    "order",
+    "approve",
+    "authorise",
+    "authorize",
+    "show",
+    "have",
+    "form",
+    "forge",
+    "enter",
+    "strike",
+    "seal",
+    "build",
+    "maintain",
+    "keep",
+    "win",
 }
+# Verbs whose object noun's cue was directed at the subject: "drew rebukes from X".
+RECEIVING_VERBS = {
+    "draw",
+    "receive",
+    "face",
+    "get",
+    "attract",
+    "meet",
+    "provoke",
+    "spark",
+    "prompt",
+    "trigger",
+    "suffer",
+    "come",
+    "earn",
+    "gain",
+    "secure",
+    "enjoy",
+    "win",
+    "garner",
+    "invite",
+    "court",
+    "endure",
+    "weather",
+    "survive",
+    "incur",
+    "elicit",
+    "rely",
+    "count",
+    "need",
+    "seek",
+    "lose",
+}
+# Noun heads that can be actors themselves (people by role, voices of a body, groups).
+ACTOR_NOUNS = (
+    set(PERSON_ROLES)
+    | SPOKES_WORDS
+    | {
+        "government",
+        "administration",
+        "army",
+        "military",
+        "forces",
+        "force",
+        "troops",
+        "ministry",
+        "regime",
+        "authorities",
+        "navy",
+        "police",
+        "officials",
+        "embassy",
+        "cabinet",
+        "parliament",
+        "congress",
+        "junta",
+        "coalition",
+        "prosecutors",
+        "prosecutor",
+        "court",
+        "judge",
+        "regulator",
+        "regulators",
+        "lawmakers",
+        "legislators",
+        "senators",
+        "party",
+        "union",
+        "campaign",
+        "team",
+        "company",
+        "firm",
+        "group",
+        "bank",
+    }
+)
 # A country acting through these is the country (guideline, stances rule 5).
-GOVERNMENT_NOUNS = {"government", "administration", "army", "military", "forces", "force", "troops", "ministry",
-                    "regime", "authorities", "navy", "police", "officials", "embassy", "cabinet", "junta",
-                    "state", "leadership", "diplomats", "soldiers", "jets", "warplanes", "air", "prosecutor",
-                    "prosecutors", "office", "regulators", "regulator", "parliament", "court", "courts"}
+GOVERNMENT_NOUNS = {
+    "government",
+    "administration",
+    "army",
+    "military",
+    "forces",
+    "force",
+    "troops",
+    "ministry",
+    "regime",
+    "authorities",
+    "navy",
+    "police",
+    "officials",
+    "embassy",
+    "cabinet",
+    "junta",
+    "state",
+    "leadership",
+    "diplomats",
+    "soldiers",
+    "jets",
+    "warplanes",
+    "air",
+    "prosecutor",
+    "prosecutors",
+    "office",
+    "regulators",
+    "regulator",
+    "parliament",
+    "court",
+    "courts",
+}
 THING_OWNER_PREPS = {"of"}
 BEHIND = {"lead", "back", "sponsor", "fund", "run", "organise", "organize", "support", "drive", "finance"}
 COUNTRY_WORDS = {"country", "nation", "state"}
 # Heads that name an organisation or a group of them: an appositive name is the thing itself, and a
 # demonym only says where it is ("two Polish companies").
-ORGISH = {"company", "firm", "business", "bank", "group", "university", "college", "school", "institution",
-          "organisation", "organization", "charity", "team", "club", "newspaper", "paper", "party", "startup",
-          "agency", "network", "broadcaster", "channel", "outlet", "union", "foundation", "institute", "body",
-          "people", "citizen", "national", "student", "player", "worker", "supplier", "maker", "producer",
-          "manufacturer", "carrier", "airline", "operator", "developer", "investor", "lender", "insurer"}
+ORGISH = {
+    "company",
+    "firm",
+    "business",
+    "bank",
+    "group",
+    "university",
+    "college",
+    "school",
+    "institution",
+    "organisation",
+    "organization",
+    "charity",
+    "team",
+    "club",
+    "newspaper",
+    "paper",
+    "party",
+    "startup",
+    "agency",
+    "network",
+    "broadcaster",
+    "channel",
+    "outlet",
+    "union",
+    "foundation",
+    "institute",
+    "body",
+    "people",
+    "citizen",
+    "national",
+    "student",
+    "player",
+    "worker",
+    "supplier",
+    "maker",
+    "producer",
+    "manufacturer",
+    "carrier",
+    "airline",
+    "operator",
+    "developer",
+    "investor",
+    "lender",
+    "insurer",
+}
 # People named by what they are: as targets they are themselves, not whoever they work for.
-PERSON_NOUNS = {"journalist", "reporter", "correspondent", "editor", "writer", "employee", "staffer", "aide",
-                "adviser", "advisor", "doctor", "student", "teacher", "woman", "man", "girl", "boy", "child",
-                "people", "person", "victim", "customer", "client", "fan", "voter", "resident", "citizen", "driver",
-                "officer", "soldier", "player", "coach", "manager", "founder", "owner", "buyer", "seller",
-                "investor", "shareholder", "user", "patient", "friend", "wife", "husband", "son", "daughter"}
-TITLE_OR_ROLE = set(TITLE_WORDS) | set(PERSON_ROLES) | {"congressman", "congresswoman", "commissioner", "mp", "lawmaker"}
+PERSON_NOUNS = {
+    "journalist",
+    "reporter",
+    "correspondent",
+    "editor",
+    "writer",
+    "employee",
+    "staffer",
+    "aide",
+    "adviser",
+    "advisor",
+    "doctor",
+    "student",
+    "teacher",
+    "woman",
+    "man",
+    "girl",
+    "boy",
+    "child",
+    "people",
+    "person",
+    "victim",
+    "customer",
+    "client",
+    "fan",
+    "voter",
+    "resident",
+    "citizen",
+    "driver",
+    "officer",
+    "soldier",
+    "player",
+    "coach",
+    "manager",
+    "founder",
+    "owner",
+    "buyer",
+    "seller",
+    "investor",
+    "shareholder",
+    "user",
+    "patient",
+    "friend",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+}
+TITLE_OR_ROLE = (
+    set(TITLE_WORDS) | set(PERSON_ROLES) | {"congressman", "congresswoman", "commissioner", "mp", "lawmaker"}
+)
 # Groups named by the body they belong to: "experts from X", "officials at X", "members of X".
-GROUP_NOUNS = {"expert", "experts", "official", "officials", "representative", "representatives", "member",
-               "members", "staff", "researcher", "researchers", "scientist", "scientists", "executive",
-               "executives", "worker", "workers", "lawyer", "lawyers", "leader", "leaders", "director", "head",
-               "spokesman", "spokeswoman", "spokesperson", "minister", "ministers", "delegation", "negotiators"}
+GROUP_NOUNS = {
+    "expert",
+    "experts",
+    "official",
+    "officials",
+    "representative",
+    "representatives",
+    "member",
+    "members",
+    "staff",
+    "researcher",
+    "researchers",
+    "scientist",
+    "scientists",
+    "executive",
+    "executives",
+    "worker",
+    "workers",
+    "lawyer",
+    "lawyers",
+    "leader",
+    "leaders",
+    "director",
+    "head",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "minister",
+    "ministers",
+    "delegation",
+    "negotiators",
+}
 TARGET_PREPS = {"on", "upon", "against", "to", "toward", "towards", "for", "at", "into", "with", "over", "of", "behind"}
 DASHES = {"—", "–", "--", "-", "―"}
 FIRST_PERSON = {"i", "we", "me", "us", "my", "our", "myself", "ourselves"}
@@ -170,12 +601,20 @@ class Stance:
 
     def as_dict(self) -> dict:
         return {
-            "actor": self.actor.canonical, "actor_id": self.actor.id,
-            "target": self.target.canonical, "target_id": self.target.id,
-            "polarity": self.polarity, "cue": self.cue, "type": self.type,
-            "intensity": INTENSITY[self.type], "evidence": self.evidence,
-            "start": self.start, "end": self.end, "confidence": round(self.confidence, 3),
-            "cameo": self.code, "form": self.form,
+            "actor": self.actor.canonical,
+            "actor_id": self.actor.id,
+            "target": self.target.canonical,
+            "target_id": self.target.id,
+            "polarity": self.polarity,
+            "cue": self.cue,
+            "type": self.type,
+            "intensity": INTENSITY[self.type],
+            "evidence": self.evidence,
+            "start": self.start,
+            "end": self.end,
+            "confidence": round(self.confidence, 3),
+            "cameo": self.code,
+            "form": self.form,
         }
 
 
@@ -207,6 +646,7 @@ class Candidate:
 
 # --- resolution of the two ends ------------------------------------------------------------
 
+
 class Ends:
     """Resolves actor and target tokens of one article to entities, with how it got there."""
 
@@ -228,10 +668,19 @@ class Ends:
         found = next((e for e in self.entities.entities if e.label == "GPE" and e.canonical == name), None)
         if found is None:
             t = mention_token
-            mention = Mention(t.text, t.idx, t.idx + len(t.text), "text", "GPE", t.i, t.i + 1) if t is not None \
+            mention = (
+                Mention(t.text, t.idx, t.idx + len(t.text), "text", "GPE", t.i, t.i + 1)
+                if t is not None
                 else Mention(name, 0, 0, "text", "GPE")
-            found = Entity(_unique_id(f"gpe:{slug(name)}", self.entities.entities), name, "GPE", code, [mention],
-                           place_kind="country")
+            )
+            found = Entity(
+                _unique_id(f"gpe:{slug(name)}", self.entities.entities),
+                name,
+                "GPE",
+                code,
+                [mention],
+                place_kind="country",
+            )
             self.entities.entities.append(found)
         self._country_cache[code] = found
         return found
@@ -250,7 +699,7 @@ class Ends:
             return None
         if entity.place_kind in ("capital", "seat") and entity.country:
             return self.country(entity.country, token)
-        if entity.label == "GPE" and entity.place_kind in ("city", "town") :
+        if entity.label == "GPE" and entity.place_kind in ("city", "town"):
             return None  # a town is no actor
         return entity
 
@@ -261,12 +710,18 @@ class Ends:
         return self.actorish(self.entities.as_actor(entity, token), token)
 
     def _country_in(self, token: Token) -> Entity | None:
-        """"the Russian government", "US troops", "Israel's army": the country a government noun names."""
+        """ "the Russian government", "US troops", "Israel's army": the country a government noun names."""
         for child in token.children:
             if child.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod") and child.i < token.i:
-                if child.lower_.startswith(("pro-", "anti-")) or child.lower_ in ("pro", "anti", "-") \
-                        or self.doc[max(0, child.i - 1)].lower_ in ("pro", "anti") \
-                        or (self.doc[max(0, child.i - 1)].text == "-" and self.doc[max(0, child.i - 2)].lower_ in ("pro", "anti")):
+                if (
+                    child.lower_.startswith(("pro-", "anti-"))
+                    or child.lower_ in ("pro", "anti", "-")
+                    or self.doc[max(0, child.i - 1)].lower_ in ("pro", "anti")
+                    or (
+                        self.doc[max(0, child.i - 1)].text == "-"
+                        and self.doc[max(0, child.i - 2)].lower_ in ("pro", "anti")
+                    )
+                ):
                     continue  # "the pro-Russian separatist government" is not Russia's
                 e = self._named(child)
                 if e is not None and e.label == "GPE":
@@ -283,25 +738,33 @@ class Ends:
                             return e
         return None
 
-    def resolve(self, token: Token, role: str, actor: Entity | None = None,
-                speaker: Entity | None = None) -> tuple[Entity | None, str]:
+    def resolve(
+        self, token: Token, role: str, actor: Entity | None = None, speaker: Entity | None = None
+    ) -> tuple[Entity | None, str]:
         """(entity, how): how = name / pronoun / speaker / role / government / owner / none."""
         found = self.resolve_all(token, role, actor, speaker)
         return found[0] if found else (None, "none")
 
-    def resolve_all(self, token: Token, role: str, actor: Entity | None = None,
-                    speaker: Entity | None = None, depth: int = 0) -> list[tuple[Entity, str]]:
+    def resolve_all(
+        self, token: Token, role: str, actor: Entity | None = None, speaker: Entity | None = None, depth: int = 0
+    ) -> list[tuple[Entity, str]]:
         """Every entity a phrase stands for: one, or several ("parties including the DA and the
         EFF", "the Biden-Harris ticket")."""
-        key = (token.i, role, actor.id if actor is not None else None, speaker.id if speaker is not None else None,
-               depth)
+        key = (
+            token.i,
+            role,
+            actor.id if actor is not None else None,
+            speaker.id if speaker is not None else None,
+            depth,
+        )
         found = self._resolved.get(key)
         if found is None:
             found = self._resolved[key] = self._resolve_all(token, role, actor, speaker, depth)
         return found
 
-    def _resolve_all(self, token: Token, role: str, actor: Entity | None, speaker: Entity | None,
-                     depth: int) -> list[tuple[Entity, str]]:
+    def _resolve_all(
+        self, token: Token, role: str, actor: Entity | None, speaker: Entity | None, depth: int
+    ) -> list[tuple[Entity, str]]:
         if token.i in self.datelines or depth > 3:
             return []
         lower = token.lower_
@@ -310,8 +773,9 @@ class Ends:
         if token.pos_ == "PRON" or token.tag_ in ("PRP", "PRP$", "WP", "WP$", "WDT"):
             e = None
             if role == "target" and lower in ("him", "her") and token.i not in self.entities.links:
-                e = self.entities.last_person_before(token.idx, self.quoted, exclude=actor, object_pronoun=True,
-                                                     pronoun=lower)
+                e = self.entities.last_person_before(
+                    token.idx, self.quoted, exclude=actor, object_pronoun=True, pronoun=lower
+                )
             elif lower in ("his", "her") and token.dep_ == "poss":
                 e = self.entities.last_person_before(token.idx, self.quoted, pronoun="he" if lower == "his" else "she")
             elif lower == "its" or (lower == "it" and role == "actor"):
@@ -337,8 +801,11 @@ class Ends:
             return []
         # "parties including the DA and the EFF", "lawmakers such as X": the names
         members = _prep_objects(token, {"including", "like"}) + [
-            c for prep in token.children if prep.dep_ == "prep" and prep.lower_ == "such"
-            for c in _prep_objects(prep, {"as"})]
+            c
+            for prep in token.children
+            if prep.dep_ == "prep" and prep.lower_ == "such"
+            for c in _prep_objects(prep, {"as"})
+        ]
         if members:
             out = [r for m in members for r in self.resolve_all(m, role, actor, speaker, depth + 1)]
             if out:
@@ -354,8 +821,12 @@ class Ends:
             country = self._country_in(token)
             if country is not None:
                 # "Japanese and Australian troops": every country the modifiers name
-                more = [self._named(c) for m in token.children if m.dep_ in ("amod", "compound") and m.i < token.i
-                        for c in _with_conjuncts([m])[1:]]
+                more = [
+                    self._named(c)
+                    for m in token.children
+                    if m.dep_ in ("amod", "compound") and m.i < token.i
+                    for c in _with_conjuncts([m])[1:]
+                ]
                 out = [(country, "government")]
                 out += [(e, "government") for e in more if e is not None and e.label == "GPE" and e is not country]
                 return out
@@ -366,13 +837,22 @@ class Ends:
         if lemma in ACTOR_NOUNS or lower in ACTOR_NOUNS or lower in STAND_IN_VOICES or lemma in GROUP_NOUNS:
             # (reference.resolve would make a capitalised title into a new name: "Congressman")
             raw = resolve(token, self.entities, self.quoted) if token.pos_ != "PROPN" else None
-            if raw is not None and (raw.label == "NORP" or raw.place_kind == "demonym" or any(
-                    c.lower_.startswith(("pro-", "anti-")) or c.lower_ in ("pro", "anti") for c in token.subtree
-                    if c.i < token.i)):
+            if raw is not None and (
+                raw.label == "NORP"
+                or raw.place_kind == "demonym"
+                or any(
+                    c.lower_.startswith(("pro-", "anti-")) or c.lower_ in ("pro", "anti")
+                    for c in token.subtree
+                    if c.i < token.i
+                )
+            ):
                 raw = None  # "two Polish companies", "the pro-Russian government": not the country itself
             amods = [c.i for c in token.children if c.dep_ == "amod"]
-            if raw is not None and amods and any(m.field == "text" and m.token_start <= i < m.token_end
-                                                 for m in raw.mentions for i in amods):
+            if (
+                raw is not None
+                and amods
+                and any(m.field == "text" and m.token_start <= i < m.token_end for m in raw.mentions for i in amods)
+            ):
                 raw = None  # a demonym modifier says where they are from, not who they are
             e = self.actorish(raw, token)
             if e is None and role == "target" and lemma not in ORGISH:
@@ -394,7 +874,7 @@ class Ends:
         return []  # "an Evening Standard journalist" is a person, not the paper's
 
     def last_country(self, token: Token) -> Entity | None:
-        """"the country": the country named last before it (within the sentence or the one before)."""
+        """ "the country": the country named last before it (within the sentence or the one before)."""
         index = doc_index(self.doc)
         start = max(0, index.sentence_range(max(0, index.sentence_range(token.i)[0] - 1))[0])
         for i in range(token.i - 1, start - 1, -1):
@@ -434,7 +914,9 @@ class Ends:
                 continue
             if child.dep_ in ("compound", "amod", "nmod") and child.i < token.i:
                 # "the Biden-Harris ticket": both halves of a hyphenated pair
-                for c in [child] + [g for g in child.children if g.dep_ in ("compound", "amod", "nmod") and g.i < child.i]:
+                for c in [child] + [
+                    g for g in child.children if g.dep_ in ("compound", "amod", "nmod") and g.i < child.i
+                ]:
                     e = self._named(c)
                     if e is None and c.pos_ == "PROPN":
                         e = self.actorish(self.entities.for_name([c], create=False), c)
@@ -505,8 +987,10 @@ def _negated(verb: Token) -> bool:
 def _hypothetical(verb: Token, deontic_ok: bool = False) -> bool:
     node = verb
     for _ in range(3):  # "could use to threaten": the modal may sit on the governing verb
-        if any(c.dep_ == "aux" and (c.lower_ in HYPOTHETICAL or (c.lower_ in DEONTIC and not deontic_ok))
-               for c in node.children):
+        if any(
+            c.dep_ == "aux" and (c.lower_ in HYPOTHETICAL or (c.lower_ in DEONTIC and not deontic_ok))
+            for c in node.children
+        ):
             return True
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in node.children):
             return True
@@ -546,13 +1030,19 @@ def _reporting_head(verb: Token) -> Token | None:
     """The speech verb whose reported content `verb` is in ("Abbas confirmed Israel shared ...")."""
     node = verb
     for _ in range(6):
-        if node.dep_ in ("ccomp", "parataxis") and node.head.pos_ in ("VERB", "AUX") \
-                and node.head.lemma_.lower() in REPORTING_VERBS:
+        if (
+            node.dep_ in ("ccomp", "parataxis")
+            and node.head.pos_ in ("VERB", "AUX")
+            and node.head.lemma_.lower() in REPORTING_VERBS
+        ):
             return node.head
         if node.head is node:
             return None
-        if node.dep_ == "advcl" and any(c.dep_ == "mark" for c in node.children) \
-                and any(c.dep_ in ("nsubj", "nsubjpass") for c in node.children):
+        if (
+            node.dep_ == "advcl"
+            and any(c.dep_ == "mark" for c in node.children)
+            and any(c.dep_ in ("nsubj", "nsubjpass") for c in node.children)
+        ):
             return None  # "... even as he lashes out at her": its own clause
         node = node.head
     return None
@@ -566,9 +1056,9 @@ def datelines(doc: Doc) -> set[int]:
     tokens = index.tokens
     starts = index.sent_token_starts
     for k, start in enumerate(index.sent_starts):
-        if start > 2 and "\n" not in text[start - 3:start]:
+        if start > 2 and "\n" not in text[start - 3 : start]:
             continue  # a dateline opens a paragraph
-        if not any(d in text[start:start + 60] for d in ("—", "–", "--", " - ", "―")):
+        if not any(d in text[start : start + 60] for d in ("—", "–", "--", " - ", "―")):
             continue
         first = starts[k]
         end = starts[k + 1] if k + 1 < len(starts) else len(tokens)
@@ -586,9 +1076,17 @@ def datelines(doc: Doc) -> set[int]:
 
 # --- the candidates --------------------------------------------------------------------------
 
+
 class _Finder:
-    def __init__(self, doc: Doc, entities: ArticleEntities, excluded: Ranges, quoted: Ranges,
-                 quotes: Sequence[Quote], lexicon: Lexicon):
+    def __init__(
+        self,
+        doc: Doc,
+        entities: ArticleEntities,
+        excluded: Ranges,
+        quoted: Ranges,
+        quotes: Sequence[Quote],
+        lexicon: Lexicon,
+    ):
         self.doc = doc
         self.index = doc_index(doc)
         self.entities = entities
@@ -631,7 +1129,7 @@ class _Finder:
         if found is None:
             starts = self.index.sent_starts
             end = starts[k + 1] if k + 1 < len(starts) else len(self.index.text)
-            found = self._questions[k] = self.index.text[starts[k]:end].rstrip().endswith("?")
+            found = self._questions[k] = self.index.text[starts[k] : end].rstrip().endswith("?")
         return found
 
     def context(self, cue_token: Token) -> tuple[str, Entity | None, float] | None:
@@ -674,10 +1172,21 @@ class _Finder:
                     return e
         return speaker
 
-    def add(self, actor_tokens: list[Token], target_tokens: list[Token], cue: Cue, cue_text: str,
-            cue_token: Token, form: str, *, reciprocal: bool = False, negated: bool = False,
-            pairwise: bool = False, fixed_actor: tuple[Entity, str] | None = None,
-            targets_resolved: list[tuple[Entity, str, int]] | None = None) -> None:
+    def add(
+        self,
+        actor_tokens: list[Token],
+        target_tokens: list[Token],
+        cue: Cue,
+        cue_text: str,
+        cue_token: Token,
+        form: str,
+        *,
+        reciprocal: bool = False,
+        negated: bool = False,
+        pairwise: bool = False,
+        fixed_actor: tuple[Entity, str] | None = None,
+        targets_resolved: list[tuple[Entity, str, int]] | None = None,
+    ) -> None:
         ctx = self.context(cue_token)
         if ctx is None:
             return
@@ -690,8 +1199,12 @@ class _Finder:
                 actors.append((e, how, t.i))
         if where != "reporter":
             # Someone's words hold a stance only of the one speaking ("we", "I", or their own name).
-            actors = [(e, how, i) for e, how, i in actors if how == "speaker" or (
-                speaker is not None and e.id == speaker.id and (where == "indirect" or how == "name"))]
+            actors = [
+                (e, how, i)
+                for e, how, i in actors
+                if how == "speaker"
+                or (speaker is not None and e.id == speaker.id and (where == "indirect" or how == "name"))
+            ]
             if not actors:
                 return
         targets = list(targets_resolved or [])
@@ -700,11 +1213,26 @@ class _Finder:
             found = self.ends.resolve_all(t, "target", actor=first_actor, speaker=speaker)
             if not found:
                 event = self.lex.nouns.get(t.lemma_.lower())
-                if event is not None and event.polarity == "oppose" and cue.polarity == "oppose" \
-                        and first_actor is not None:
+                if (
+                    event is not None
+                    and event.polarity == "oppose"
+                    and cue.polarity == "oppose"
+                    and first_actor is not None
+                ):
                     # "condemned the attack on our journalists": the attacker, found later
-                    self.pending.append((first_actor, event.lemma or t.lemma_.lower(), cue_token, cue, cue_text,
-                                         t.i, where, speaker_conf, len(actors)))
+                    self.pending.append(
+                        (
+                            first_actor,
+                            event.lemma or t.lemma_.lower(),
+                            cue_token,
+                            cue,
+                            cue_text,
+                            t.i,
+                            where,
+                            speaker_conf,
+                            len(actors),
+                        )
+                    )
                 continue
             targets.extend((e, how, t.i) for e, how in found)
         if not actors:
@@ -717,27 +1245,110 @@ class _Finder:
             for a in actors:
                 for b in actors:
                     if a[0].id != b[0].id:
-                        self._push(a, b, cue, cue_text, "reciprocal", cue_token, sentence, negated, True, intent,
-                                   cond, speaker_conf, len(actors), len(actors))
+                        self._push(
+                            a,
+                            b,
+                            cue,
+                            cue_text,
+                            "reciprocal",
+                            cue_token,
+                            sentence,
+                            negated,
+                            True,
+                            intent,
+                            cond,
+                            speaker_conf,
+                            len(actors),
+                            len(actors),
+                        )
             return
         for a in actors:
             for b in targets:
                 if a[0].id == b[0].id:
                     continue
-                self._push(a, b, cue, cue_text, form_name, cue_token, sentence, negated, False, intent, cond,
-                           speaker_conf, len(actors), len(targets))
+                self._push(
+                    a,
+                    b,
+                    cue,
+                    cue_text,
+                    form_name,
+                    cue_token,
+                    sentence,
+                    negated,
+                    False,
+                    intent,
+                    cond,
+                    speaker_conf,
+                    len(actors),
+                    len(targets),
+                )
                 if (reciprocal or cue.reverse) and self.doc[b[2]].head.lower_ in ("with", "between", "and"):
-                    back = Cue(cue.reverse or cue.code, cameo_type(cue.reverse or cue.code) or cue.type,
-                               cue.polarity, None, cue.lemma)
-                    self._push(b, a, back, cue_text, "reciprocal", cue_token, sentence, negated, True, intent, cond,
-                               speaker_conf, len(actors), len(targets))
+                    back = Cue(
+                        cue.reverse or cue.code,
+                        cameo_type(cue.reverse or cue.code) or cue.type,
+                        cue.polarity,
+                        None,
+                        cue.lemma,
+                    )
+                    self._push(
+                        b,
+                        a,
+                        back,
+                        cue_text,
+                        "reciprocal",
+                        cue_token,
+                        sentence,
+                        negated,
+                        True,
+                        intent,
+                        cond,
+                        speaker_conf,
+                        len(actors),
+                        len(targets),
+                    )
 
-    def _push(self, a, b, cue: Cue, cue_text: str, form: str, cue_token: Token, sentence: int, negated: bool,
-              derived: bool, intent: bool, cond: bool, speaker_conf: float, n_actors: int, n_targets: int) -> None:
+    def _push(
+        self,
+        a,
+        b,
+        cue: Cue,
+        cue_text: str,
+        form: str,
+        cue_token: Token,
+        sentence: int,
+        negated: bool,
+        derived: bool,
+        intent: bool,
+        cond: bool,
+        speaker_conf: float,
+        n_actors: int,
+        n_targets: int,
+    ) -> None:
         demonyms = self.ends.demonyms
-        self.found.append(Candidate(a[0], b[0], cue, cue_text, form, cue_token.i, a[2], b[2], sentence, a[1], b[1],
-                                    negated, derived, intent, cond, speaker_conf, n_actors, n_targets,
-                                    a[2] in demonyms, b[2] in demonyms))
+        self.found.append(
+            Candidate(
+                a[0],
+                b[0],
+                cue,
+                cue_text,
+                form,
+                cue_token.i,
+                a[2],
+                b[2],
+                sentence,
+                a[1],
+                b[1],
+                negated,
+                derived,
+                intent,
+                cond,
+                speaker_conf,
+                n_actors,
+                n_targets,
+                a[2] in demonyms,
+                b[2] in demonyms,
+            )
+        )
 
     # verbs -----------------------------------------------------------------------------------
     def verb(self, verb: Token) -> None:
@@ -748,14 +1359,18 @@ class _Finder:
         if lemma not in lex.verbs:
             # a verb that is a cue only in some construction: look no further without its parts
             possible = (
-                ("dobj" in deps and any(c.dep_ == "dobj" and (lemma, c.lemma_.lower()) in lex.objects for c in children))
+                (
+                    "dobj" in deps
+                    and any(c.dep_ == "dobj" and (lemma, c.lemma_.lower()) in lex.objects for c in children)
+                )
                 or (lemma in lex.phrasal_verbs and ("prep" in deps or "dative" in deps or "dobj" in deps))
                 or ("prt" in deps and lemma in lex.particle_lemmas)
                 or (lemma in JUDGEMENT_VERBS and ("dobj" in deps or "nsubjpass" in deps))
                 or (lemma in APPEAL_VERBS and bool(deps & {"xcomp", "ccomp", "advcl"}))
                 or (lemma in NEGATED_ONLY and ("neg" in deps or verb.dep_ == "xcomp"))
                 or (lemma in lex.passive and "agent" in deps)
-                or lemma in RECIPROCAL_VERBS)
+                or lemma in RECIPROCAL_VERBS
+            )
             if not possible:
                 return
         particles = [c.lower_ for c in children if c.dep_ == "prt"]
@@ -768,7 +1383,8 @@ class _Finder:
             middles = [""] + particles + [d.lemma_.lower() for d in dobjs]
             # the preposition may hang on the verb or on its object ("took strong exception to X")
             preps = [c for c in children if c.dep_ in ("prep", "dative")] + [
-                c for d in dobjs for c in d.children if c.dep_ == "prep"]
+                c for d in dobjs for c in d.children if c.dep_ == "prep"
+            ]
             for child in preps:
                 for middle in middles:
                     found = lex.phrasal.get((lemma, middle, child.lower_))
@@ -801,8 +1417,11 @@ class _Finder:
                 found = lex.objects.get((lemma, d.lemma_.lower()))
                 if found is not None:
                     cue, cue_text = found, f"{verb.text} {d.text}"
-                    preps = {"to", "with", "into"} if found.type in ("provide_aid", "material_cooperation") \
+                    preps = (
+                        {"to", "with", "into"}
+                        if found.type in ("provide_aid", "material_cooperation")
                         else TARGET_PREPS
+                    )
                     targets = _prep_objects(d, preps) + _prep_objects(verb, preps - {"of"})
                     event = lex.nouns.get(d.lemma_.lower())
                     if found.polarity == "oppose" and event is not None and event.polarity == "oppose":
@@ -816,7 +1435,9 @@ class _Finder:
             words = set()
             for c in children:
                 if c.dep_ in ("oprd", "attr", "acomp", "xcomp"):
-                    words |= {c.lower_, c.lemma_.lower()} | {g.lower_ for g in c.children if g.dep_ in ("amod", "compound")}
+                    words |= {c.lower_, c.lemma_.lower()} | {
+                        g.lower_ for g in c.children if g.dep_ in ("amod", "compound")
+                    }
             if words & CONDEMNING:
                 cue, cue_text = Cue("111", "criticize_or_accuse", "oppose"), verb.text
             elif words & PRAISING:
@@ -826,8 +1447,14 @@ class _Finder:
                 # hangs on the predicate
                 by = [p for c in children if c.dep_ in ("oprd", "attr") for p in _prep_objects(c, {"by"})]
                 if by:
-                    self.add(by, _with_conjuncts([c for c in children if c.dep_ == "nsubjpass"]), cue, cue_text,
-                             verb, "passive")
+                    self.add(
+                        by,
+                        _with_conjuncts([c for c in children if c.dep_ == "nsubjpass"]),
+                        cue,
+                        cue_text,
+                        verb,
+                        "passive",
+                    )
                 return
         if cue is None and lemma in JUDGEMENT_VERBS:
             judged = self._judged(verb, dobjs)
@@ -838,8 +1465,12 @@ class _Finder:
             cue = lex.verbs.get(lemma)
             if cue is not None and cue.type == "appeal_or_demand" and _demanded_action(verb) is None:
                 cue = None
-        if cue is None and lemma in lex.passive and any(c.dep_ == "agent" for c in children) and (
-                any(c.dep_ == "nsubjpass" for c in children) or verb.dep_ in ("acl", "relcl")):
+        if (
+            cue is None
+            and lemma in lex.passive
+            and any(c.dep_ == "agent" for c in children)
+            and (any(c.dep_ == "nsubjpass" for c in children) or verb.dep_ in ("acl", "relcl"))
+        ):
             cue = lex.passive[lemma]  # "have been held by the US": detention
         if cue is None and lemma in NEGATED_ONLY and _negated(verb):
             cue = Cue("120", "reject", "oppose")  # "refuses to accept Syria's denials"
@@ -875,8 +1506,11 @@ class _Finder:
         # the hyphenated actor: "Moscow-backed candidate"
         if verb.dep_ == "amod" and verb.tag_ == "VBN":
             for child in children:
-                if child.dep_ in ("npadvmod", "compound", "nmod") and child.i == verb.i - 2 \
-                        and self.doc[verb.i - 1].text == "-":
+                if (
+                    child.dep_ in ("npadvmod", "compound", "nmod")
+                    and child.i == verb.i - 2
+                    and self.doc[verb.i - 1].text == "-"
+                ):
                     modified = [verb.head]
                     while modified[-1].dep_ == "compound" and modified[-1].head is not modified[-1]:
                         modified.append(modified[-1].head)
@@ -886,8 +1520,11 @@ class _Finder:
         agents = [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
         if passive_subjects or (verb.tag_ == "VBN" and agents):
             agents = _with_conjuncts(agents)
-            patients = _with_conjuncts(passive_subjects) if passive_subjects else (
-                [verb.head] if verb.dep_ in ("acl", "relcl", "advcl") else [])
+            patients = (
+                _with_conjuncts(passive_subjects)
+                if passive_subjects
+                else ([verb.head] if verb.dep_ in ("acl", "relcl", "advcl") else [])
+            )
             if targets is not None and not passive_subjects:
                 patients = targets
             self.add(agents, patients, cue, cue_text, verb, "passive", reciprocal=reciprocal, negated=negated)
@@ -901,8 +1538,17 @@ class _Finder:
         if targets is None:
             targets = self._objects(verb, dobjs, cue)
         self._note_event(verb, cue, actor_tokens)
-        self.add(actor_tokens, targets, cue, cue_text, verb, "reporter", reciprocal=reciprocal, negated=negated,
-                 pairwise=reciprocal)
+        self.add(
+            actor_tokens,
+            targets,
+            cue,
+            cue_text,
+            verb,
+            "reporter",
+            reciprocal=reciprocal,
+            negated=negated,
+            pairwise=reciprocal,
+        )
 
     def copula(self, aux: Token) -> None:
         """In a quote or reported speech, the speaker's verdict on a named actor ("He said Mr Straw
@@ -928,8 +1574,7 @@ class _Finder:
         if ctx is None or ctx[1] is None:
             return
         speaker = ctx[1]
-        self.add([], _with_conjuncts(subjects), cue, predicates[0].text, aux, ctx[0],
-                 fixed_actor=(speaker, "speaker"))
+        self.add([], _with_conjuncts(subjects), cue, predicates[0].text, aux, ctx[0], fixed_actor=(speaker, "speaker"))
 
     def _note_event(self, verb: Token, cue: Cue, actor_tokens: list[Token] | None) -> None:
         if cue.polarity != "oppose" or not actor_tokens:
@@ -940,7 +1585,7 @@ class _Finder:
                 self.events.append((cue.lemma or verb.lemma_.lower(), e, verb.i))
 
     def _judged(self, verb: Token, dobjs: list[Token]) -> tuple[Cue, list[Token]] | None:
-        """"found X abhorrent", "called him the best person": the object and the predicate's cue."""
+        """ "found X abhorrent", "called him the best person": the object and the predicate's cue."""
         dobj = next((d for d in dobjs if d.dep_ == "dobj"), None)
         if dobj is None:
             return None
@@ -961,14 +1606,36 @@ class _Finder:
         heads = [d for d in dobjs]
         lemma = verb.lemma_.lower()
         if lemma == "call" or cue.type == "appeal_or_demand":
-            heads += [c for prep in verb.children if prep.dep_ == "prep" and prep.lower_ in ("on", "upon")
-                      for c in prep.children if c.dep_ == "pobj"]
-        if not heads and cue.type in ("cooperate", "material_cooperation", "provide_aid", "use_force", "sanction",
-                                      "criticize_or_accuse", "threaten", "reject", "express_support"):
-            preps = {"with"} if cue.type in ("cooperate", "material_cooperation") else (
-                {"to"} if cue.type == "provide_aid" else {"against", "on", "at", "with"})
-            heads += [c for prep in verb.children if prep.dep_ == "prep" and prep.lower_ in preps
-                      for c in prep.children if c.dep_ == "pobj"]
+            heads += [
+                c
+                for prep in verb.children
+                if prep.dep_ == "prep" and prep.lower_ in ("on", "upon")
+                for c in prep.children
+                if c.dep_ == "pobj"
+            ]
+        if not heads and cue.type in (
+            "cooperate",
+            "material_cooperation",
+            "provide_aid",
+            "use_force",
+            "sanction",
+            "criticize_or_accuse",
+            "threaten",
+            "reject",
+            "express_support",
+        ):
+            preps = (
+                {"with"}
+                if cue.type in ("cooperate", "material_cooperation")
+                else ({"to"} if cue.type == "provide_aid" else {"against", "on", "at", "with"})
+            )
+            heads += [
+                c
+                for prep in verb.children
+                if prep.dep_ == "prep" and prep.lower_ in preps
+                for c in prep.children
+                if c.dep_ == "pobj"
+            ]
         if not heads:
             for conj in verb.children:
                 if conj.dep_ == "conj" and conj.pos_ == "VERB" and conj.i > verb.i:
@@ -980,8 +1647,13 @@ class _Finder:
                     heads.extend(c for c in child.children if c.dep_ == "dobj")
         if cue.type in ("provide_aid", "material_cooperation"):  # "allocated R4bn to Sars": the recipient
             heads = [h for h in heads if not (h.like_num or h.ent_type_ in ("MONEY", "CARDINAL", "QUANTITY"))]
-            heads += [c for prep in verb.children if prep.dep_ in ("prep", "dative")
-                      and prep.lower_ in ("to", "with") for c in prep.children if c.dep_ == "pobj"]
+            heads += [
+                c
+                for prep in verb.children
+                if prep.dep_ in ("prep", "dative") and prep.lower_ in ("to", "with")
+                for c in prep.children
+                if c.dep_ == "pobj"
+            ]
         return _with_conjuncts(heads)
 
     # nouns -----------------------------------------------------------------------------------
@@ -1004,8 +1676,11 @@ class _Finder:
 
     def _np_agent(self, noun: Token) -> list[Token]:
         out = [c for c in noun.children if c.dep_ == "poss"]
-        out += [c for c in noun.children if c.dep_ in ("compound", "amod", "nmod") and c.i < noun.i
-                and (self.entities.for_token(c) is not None)]
+        out += [
+            c
+            for c in noun.children
+            if c.dep_ in ("compound", "amod", "nmod") and c.i < noun.i and (self.entities.for_token(c) is not None)
+        ]
         for prep in noun.children:
             if prep.dep_ == "prep" and prep.lower_ in ("by", "from"):
                 out += [c for c in prep.children if c.dep_ == "pobj"]
@@ -1061,7 +1736,7 @@ class _Finder:
         self.add(agents, _with_conjuncts(targets), cue, noun.text, noun, "nominal")
 
     def _agent_noun(self, noun: Token, cue: Cue) -> None:
-        """"X, a critic of Y", "X is a supporter of Y", "Y's ally X", "Y supporter X"."""
+        """ "X, a critic of Y", "X is a supporter of Y", "Y's ally X", "Y supporter X"."""
         targets = _prep_objects(noun, {"of", "to", "for", "in"})
         agents: list[Token] = []
         if noun.dep_ == "appos":
@@ -1080,16 +1755,22 @@ class _Finder:
         self.add(_with_conjuncts(agents), targets, cue, noun.text, noun, "nominal")
 
     def _reciprocal(self, noun: Token, cue: Cue) -> None:
-        """"the feud between X and Y", "an alliance of A, B and C", "X's partnership with Y"."""
+        """ "the feud between X and Y", "an alliance of A, B and C", "X's partnership with Y"."""
         members = _prep_objects(noun, {"between", "among", "of"})
         # "between Donald Trump and Brian Kemp" is often parsed with the first name as a modifier
         # of the second, not its conjunct: every name under "between" is a member.
         for prep in noun.children:
             if prep.dep_ == "prep" and prep.lower_ in ("between", "among"):
-                members += [t for t in prep.subtree if t not in members and t.dep_ in ("nmod", "compound")
-                            and t.head.dep_ in ("pobj", "conj") and t.head.i > t.i + 1
-                            and any(c.dep_ == "cc" for c in t.children)
-                            and self.entities.for_token(t) is not self.entities.for_token(t.head)]
+                members += [
+                    t
+                    for t in prep.subtree
+                    if t not in members
+                    and t.dep_ in ("nmod", "compound")
+                    and t.head.dep_ in ("pobj", "conj")
+                    and t.head.i > t.i + 1
+                    and any(c.dep_ == "cc" for c in t.children)
+                    and self.entities.for_token(t) is not self.entities.for_token(t.head)
+                ]
         extra = [c for c in noun.children if c.dep_ == "poss"]
         withs = _prep_objects(noun, {"with"})
         if not members and not withs:
@@ -1098,8 +1779,13 @@ class _Finder:
                 if child.dep_ == "acl":
                     members += _prep_objects(child, {"between", "among"})
         head = noun.head
-        if not extra and noun.dep_ in ("dobj",) and head.pos_ in ("VERB", "AUX") and withs \
-                and head.lemma_.lower() in LIGHT_VERBS:
+        if (
+            not extra
+            and noun.dep_ in ("dobj",)
+            and head.pos_ in ("VERB", "AUX")
+            and withs
+            and head.lemma_.lower() in LIGHT_VERBS
+        ):
             if _hypothetical(head) or _negated(head):
                 return
             extra = _subjects(head)  # "X has a partnership with Y", "X signed a deal with Y"
@@ -1144,12 +1830,14 @@ class _Finder:
             return
 
     def behind(self, prep: Token) -> None:
-        """"remain strongly behind the ticket": support."""
+        """ "remain strongly behind the ticket": support."""
         cue = self.lex.adjectives.get(("behind", ""))
         head = prep.head
-        if cue is None or head.pos_ not in ("AUX", "VERB") or head.lemma_.lower() not in ("be", "remain", "stay",
-                                                                                          "stand", "line", "rally",
-                                                                                          "unite", "get"):
+        if (
+            cue is None
+            or head.pos_ not in ("AUX", "VERB")
+            or head.lemma_.lower() not in ("be", "remain", "stay", "stand", "line", "rally", "unite", "get")
+        ):
             return
         if _hypothetical(head) or _negated(head):
             return
@@ -1157,7 +1845,7 @@ class _Finder:
         self.add(_subjects(head), targets, cue, f"{head.text} behind", prep, "reporter")
 
     def resolve_pending(self) -> None:
-        """"condemned the attack on our journalists": the attacker the article names."""
+        """ "condemned the attack on our journalists": the attacker the article names."""
         for actor, event_lemma, cue_token, cue, cue_text, t_i, where, conf, n_actors in self.pending:
             best = None
             for lemma, who, i in self.events:
@@ -1169,9 +1857,28 @@ class _Finder:
                 continue
             sentence = self.sentence_of(cue_token.i)
             form = where if where != "reporter" else "nominal"
-            self.found.append(Candidate(actor, best[0], cue, cue_text, form, cue_token.i, cue_token.i, best[1],
-                                        sentence, "speaker" if where != "reporter" else "name", "event", False,
-                                        False, False, False, conf, n_actors, 1))
+            self.found.append(
+                Candidate(
+                    actor,
+                    best[0],
+                    cue,
+                    cue_text,
+                    form,
+                    cue_token.i,
+                    cue_token.i,
+                    best[1],
+                    sentence,
+                    "speaker" if where != "reporter" else "name",
+                    "event",
+                    False,
+                    False,
+                    False,
+                    False,
+                    conf,
+                    n_actors,
+                    1,
+                )
+            )
 
 
 _BEHIND, _BE, _DOBJ = hash_string("behind"), hash_string("be"), dobj  # (labels of the model are symbols)
@@ -1184,8 +1891,10 @@ def _hashes(lex: Lexicon) -> tuple[numpy.ndarray, set[tuple[int, int]]]:
     found = _HASHES.get(id(lex))
     if found is None:
         words = lex.full_verbs | ALWAYS_LOOK | lex.cue_nouns | lex.cue_adjectives
-        found = _HASHES[id(lex)] = (numpy.array(sorted(hash_string(w) for w in words), dtype=numpy.uint64),
-                                    {(hash_string(v), hash_string(o)) for v, o in lex.objects})
+        found = _HASHES[id(lex)] = (
+            numpy.array(sorted(hash_string(w) for w in words), dtype=numpy.uint64),
+            {(hash_string(v), hash_string(o)) for v, o in lex.objects},
+        )
     return found
 
 
@@ -1203,8 +1912,14 @@ def _member(values: numpy.ndarray, sorted_hashes: numpy.ndarray) -> numpy.ndarra
     return sorted_hashes[at] == values
 
 
-def find_candidates(doc: Doc, entities: ArticleEntities, excluded: Ranges, quoted: Ranges,
-                    quotes: Sequence[Quote] = (), lexicon: Lexicon | None = None) -> tuple[list[Candidate], DocIndex]:
+def find_candidates(
+    doc: Doc,
+    entities: ArticleEntities,
+    excluded: Ranges,
+    quoted: Ranges,
+    quotes: Sequence[Quote] = (),
+    lexicon: Lexicon | None = None,
+) -> tuple[list[Candidate], DocIndex]:
     lex = lexicon or load_lexicon()
     finder = _Finder(doc, entities, excluded, quoted, quotes, lex)
     cue_verbs = lex.cue_verbs | JUDGEMENT_VERBS | APPEAL_VERBS | NEGATED_ONLY | RECIPROCAL_VERBS
@@ -1221,7 +1936,9 @@ def find_candidates(doc: Doc, entities: ArticleEntities, excluded: Ranges, quote
         if (lemmas[h], lemmas[j]) in object_pairs:
             mask[h] = True
     # "be" with a verdict ("was naive", "is a liar"): the copula
-    for j in numpy.flatnonzero(_member(arr[:, 1], _verdict_hashes()) & ((arr[:, 3] == attr) | (arr[:, 3] == acomp))).tolist():
+    for j in numpy.flatnonzero(
+        _member(arr[:, 1], _verdict_hashes()) & ((arr[:, 3] == attr) | (arr[:, 3] == acomp))
+    ).tolist():
         h = int(heads[j])
         if lemmas[h] == _BE and arr[h, 2] == AUX:
             mask[h] = True
@@ -1236,8 +1953,12 @@ def find_candidates(doc: Doc, entities: ArticleEntities, excluded: Ranges, quote
                 continue
             if excluded.contains(token.idx):
                 continue
-            if token.tag_ == "VBG" and token.dep_ in ("pobj", "pcomp") and lemma in lex.nouns and \
-                    lemma not in lex.verbs:
+            if (
+                token.tag_ == "VBG"
+                and token.dep_ in ("pobj", "pcomp")
+                and lemma in lex.nouns
+                and lemma not in lex.verbs
+            ):
                 finder.noun(token)
             elif lemma in cue_verbs:
                 finder.verb(token)
@@ -1268,8 +1989,9 @@ def evidence(index, sentence: int) -> tuple[str, int, int]:
     return text, start, start + len(text)
 
 
-def extract_stances(doc: Doc, entities: ArticleEntities, excluded: Ranges, quoted: Ranges,
-                    quotes: Sequence[Quote] = ()) -> list[Stance]:
+def extract_stances(
+    doc: Doc, entities: ArticleEntities, excluded: Ranges, quoted: Ranges, quotes: Sequence[Quote] = ()
+) -> list[Stance]:
     """Stances stated in the body `doc`, in text order, each with its calibrated confidence.
 
     `quotes` are the article's direct quotes and reported speech with their chosen speakers
@@ -1289,7 +2011,7 @@ def extract_stances(doc: Doc, entities: ArticleEntities, excluded: Ranges, quote
     verifier = load_verifier()
     scores = verifier.confidences(candidates, doc, entities)
     best: dict[tuple[str, str, str, int], tuple[float, Candidate]] = {}
-    for c, p in zip(candidates, scores):
+    for c, p in zip(candidates, scores, strict=False):
         key = (c.actor.id, c.target.id, c.cue.polarity, c.sentence)
         if key not in best or p > best[key][0]:
             best[key] = (p, c)
@@ -1298,8 +2020,20 @@ def extract_stances(doc: Doc, entities: ArticleEntities, excluded: Ranges, quote
         if p < verifier.threshold:
             continue
         text, start, end = evidence(index, sentence)
-        out.append(Stance(c.actor, c.target, c.cue.polarity, c.cue_text, c.cue.type, text, start, end, float(p),
-                          c.cue.code, c.form))
+        out.append(
+            Stance(
+                c.actor,
+                c.target,
+                c.cue.polarity,
+                c.cue_text,
+                c.cue.type,
+                text,
+                start,
+                end,
+                float(p),
+                c.cue.code,
+                c.form,
+            )
+        )
     out.sort(key=lambda s: (s.start, s.actor.id, s.target.id))
     return out
-

@@ -53,8 +53,22 @@ TYPES: dict[str, tuple[str, float]] = {
 }
 INTENSITY = {t: i for t, (_, i) in TYPES.items()}
 # Cues of CAMEO 050 that are verbal cooperation with someone rather than support for them.
-COOPERATE_CUES = {"work", "cooperate", "co-operate", "collaborate", "side", "ally", "partner", "team", "agree",
-                  "alliance", "collaboration", "cooperation", "co-operation", "coalition"}
+COOPERATE_CUES = {
+    "work",
+    "cooperate",
+    "co-operate",
+    "collaborate",
+    "side",
+    "ally",
+    "partner",
+    "team",
+    "agree",
+    "alliance",
+    "collaboration",
+    "cooperation",
+    "co-operation",
+    "coalition",
+}
 
 
 def cameo_type(code: str | None, cue: str | None = None) -> str | None:
@@ -104,7 +118,7 @@ class Cue:
     lemma: str | None = None  # the verb a nominal form stands for
 
     @classmethod
-    def of(cls, code: str, cue: str, reverse: str | None = None, lemma: str | None = None) -> "Cue | None":
+    def of(cls, code: str, cue: str, reverse: str | None = None, lemma: str | None = None) -> Cue | None:
         kind = cameo_type(code, lemma or cue)
         if kind is None:
             return None
@@ -130,10 +144,15 @@ class Lexicon:
     full_verbs: set[str] = field(default_factory=set)  # verbs that are cues without a given object
     particle_lemmas: set[str] = field(default_factory=set)
 
-    def index(self) -> "Lexicon":
+    def index(self) -> Lexicon:
         self.phrasal_verbs = {k[0] for k in self.phrasal}
-        self.cue_verbs = set(self.verbs) | self.phrasal_verbs | {k[0] for k in self.particle_verbs} | {
-            k[0] for k in self.objects} | set(self.passive)
+        self.cue_verbs = (
+            set(self.verbs)
+            | self.phrasal_verbs
+            | {k[0] for k in self.particle_verbs}
+            | {k[0] for k in self.objects}
+            | set(self.passive)
+        )
         self.cue_nouns = set(self.nouns) | set(self.agents) | set(self.reciprocal)
         self.cue_adjectives = {a for a, _ in self.adjectives}
         self.particle_lemmas = {k[0] for k in self.particle_verbs}

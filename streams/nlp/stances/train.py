@@ -23,23 +23,36 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy
 
 from .extract import COLLECTOR
-from .verifier import CATEGORICAL, FEATURES, VERIFIER_PATH, Isotonic, Verifier, expected_calibration_error, \
-    feature_rows
+from .verifier import CATEGORICAL, FEATURES, VERIFIER_PATH, Isotonic, Verifier, expected_calibration_error, feature_rows
 
 SEED = 883
 FOLDS = 5
 MIN_THRESHOLD = 0.2
 # Small on purpose: a few hundred candidates at most. On the dev gold of this build (89 candidates)
 # larger trees scored worse than the base rate out of fold (their calibration error 0.08-0.17).
-PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=2, min_data_in_leaf=10, feature_fraction=0.8,
-              bagging_fraction=0.8, bagging_freq=1, lambda_l2=5.0, min_data_per_group=5, cat_smooth=10.0,
-              verbose=-1, num_threads=1, deterministic=True, force_row_wise=True)
+PARAMS = dict(
+    objective="binary",
+    learning_rate=0.05,
+    num_leaves=2,
+    min_data_in_leaf=10,
+    feature_fraction=0.8,
+    bagging_fraction=0.8,
+    bagging_freq=1,
+    lambda_l2=5.0,
+    min_data_per_group=5,
+    cat_smooth=10.0,
+    verbose=-1,
+    num_threads=1,
+    deterministic=True,
+    force_row_wise=True,
+)
 ROUNDS = 40
 
 
@@ -73,20 +86,37 @@ def collect(paths: Sequence[Path], nlp, corpus: Path | None = None, log=print) -
             for doc, entities, candidates in found:
                 rows += feature_rows(candidates, doc, entities)
                 for c in candidates:
-                    right = any(g.polarity == c.cue.polarity and same_actor(g.actor, c.actor.canonical)
-                                and same_actor(g.target, c.target.canonical) for g in a.stances)
+                    right = any(
+                        g.polarity == c.cue.polarity
+                        and same_actor(g.actor, c.actor.canonical)
+                        and same_actor(g.target, c.target.canonical)
+                        for g in a.stances
+                    )
                     labels.append(int(right))
                     keys.append((c.actor.canonical, c.target.canonical, c.cue.polarity))
-            articles.append({"id": a.id, "file": path.name, "rows": rows, "labels": labels, "keys": keys,
-                             "gold": [(g.actor, g.target, g.polarity) for g in a.stances]})
+            articles.append(
+                {
+                    "id": a.id,
+                    "file": path.name,
+                    "rows": rows,
+                    "labels": labels,
+                    "keys": keys,
+                    "gold": [(g.actor, g.target, g.polarity) for g in a.stances],
+                }
+            )
     return articles
 
 
 def _train(rows, labels, seed: int):
     import lightgbm
 
-    data = lightgbm.Dataset(numpy.asarray(rows, dtype=numpy.float64), label=numpy.asarray(labels),
-                            feature_name=FEATURES, categorical_feature=CATEGORICAL, free_raw_data=False)
+    data = lightgbm.Dataset(
+        numpy.asarray(rows, dtype=numpy.float64),
+        label=numpy.asarray(labels),
+        feature_name=FEATURES,
+        categorical_feature=CATEGORICAL,
+        free_raw_data=False,
+    )
     return lightgbm.train(dict(PARAMS, seed=seed), data, num_boost_round=ROUNDS)
 
 
@@ -112,10 +142,13 @@ def _article_prf(articles, confidences, threshold: float) -> tuple[float, float,
             k += 1
         matches = a.get("_matches")
         if matches is None:  # which gold stance each distinct key matches: names compared once
-            matches = a["_matches"] = {key: [float(g[2] == key[2] and same_actor(g[0], key[0])
-                                                   and same_actor(g[1], key[1])) for g in a["gold"]]
-                                       for key in set(a["keys"])}
-        pairs = pair_up(range(len(a["gold"])), predicted, lambda i, p: matches[p][i])
+            matches = a["_matches"] = {
+                key: [
+                    float(g[2] == key[2] and same_actor(g[0], key[0]) and same_actor(g[1], key[1])) for g in a["gold"]
+                ]
+                for key in set(a["keys"])
+            }
+        pairs = pair_up(range(len(a["gold"])), predicted, lambda i, p, matches=matches: matches[p][i])
         tp += len(pairs)
         fp += len(predicted) - len(pairs)
         fn += len(a["gold"]) - len(pairs)
@@ -124,8 +157,9 @@ def _article_prf(articles, confidences, threshold: float) -> tuple[float, float,
     return p, r, tp, fp, fn
 
 
-def rebuild(paths: Sequence[Path], nlp, out: Path = VERIFIER_PATH, seed: int = SEED, corpus: Path | None = None,
-            log=print) -> dict[str, Any]:
+def rebuild(
+    paths: Sequence[Path], nlp, out: Path = VERIFIER_PATH, seed: int = SEED, corpus: Path | None = None, log=print
+) -> dict[str, Any]:
     log(f"stance verifier: candidates from {len(paths)} gold files")
     articles = collect(paths, nlp, corpus, log)
     rows = [r for a in articles for r in a["rows"]]
@@ -137,7 +171,7 @@ def rebuild(paths: Sequence[Path], nlp, out: Path = VERIFIER_PATH, seed: int = S
     starts = numpy.cumsum([0] + [len(a["rows"]) for a in articles])
     row_fold = numpy.zeros(len(rows), dtype=int)
     for i in range(len(articles)):
-        row_fold[starts[i]:starts[i + 1]] = fold_of[i]
+        row_fold[starts[i] : starts[i + 1]] = fold_of[i]
     X, y = numpy.asarray(rows, dtype=numpy.float64), numpy.asarray(labels)
     oof = numpy.zeros(len(rows))
     for f in range(FOLDS):
@@ -169,24 +203,40 @@ def rebuild(paths: Sequence[Path], nlp, out: Path = VERIFIER_PATH, seed: int = S
     threshold = max(threshold, MIN_THRESHOLD)
     p, r, *_ = _article_prf(articles, honest, threshold)
     p_all, r_all, *_ = _article_prf(articles, honest, 0.0)
-    log(f"  out of fold: AUC {auc:.3f}, Brier {brier:.3f} (base rate {brier_base:.3f}), ECE {ece:.3f} "
+    log(
+        f"  out of fold: AUC {auc:.3f}, Brier {brier:.3f} (base rate {brier_base:.3f}), ECE {ece:.3f} "
         f"(calibration fitted on all folds: {ece_fitted:.3f}); "
-        f"threshold {threshold:.3f} ({rule}): P {p:.3f} R {r:.3f}; every candidate: P {p_all:.3f} R {r_all:.3f}")
+        f"threshold {threshold:.3f} ({rule}): P {p:.3f} R {r:.3f}; every candidate: P {p_all:.3f} R {r_all:.3f}"
+    )
     per_file = {}
     for name in dict.fromkeys(a["file"] for a in articles):  # out of fold, per gold file
         mine = [i for i, a in enumerate(articles) if a["file"] == name]
-        scores = numpy.concatenate([honest[starts[i]:starts[i + 1]] for i in mine])
+        scores = numpy.concatenate([honest[starts[i] : starts[i + 1]] for i in mine])
         fp_, fr_, *_ = _article_prf([articles[i] for i in mine], scores, threshold)
         per_file[name] = [round(fp_, 4), round(fr_, 4)]
         log(f"    {name}: P {fp_:.3f} R {fr_:.3f}")
     model = _train(X, y, seed)
-    importance = dict(zip(FEATURES, (int(v) for v in model.feature_importance("split"))))
-    meta = {"trained_on": [Path(p_).name for p_ in paths], "articles": len(articles), "candidates": len(rows),
-            "right": int(sum(labels)), "seed": seed, "folds": FOLDS, "rounds": ROUNDS,
-            "oof_ece": round(ece, 4), "oof_ece_fitted": round(ece_fitted, 4), "oof_auc": round(auc, 4),
-            "oof_brier": round(brier, 4), "base_rate_brier": round(brier_base, 4), "threshold_rule": rule,
-            "oof_precision": round(p, 4), "oof_recall": round(r, 4),
-            "oof_every_candidate": [round(p_all, 4), round(r_all, 4)], "oof_per_file": per_file, "split_importance": importance}
+    importance = dict(zip(FEATURES, (int(v) for v in model.feature_importance("split")), strict=False))
+    meta = {
+        "trained_on": [Path(p_).name for p_ in paths],
+        "articles": len(articles),
+        "candidates": len(rows),
+        "right": int(sum(labels)),
+        "seed": seed,
+        "folds": FOLDS,
+        "rounds": ROUNDS,
+        "oof_ece": round(ece, 4),
+        "oof_ece_fitted": round(ece_fitted, 4),
+        "oof_auc": round(auc, 4),
+        "oof_brier": round(brier, 4),
+        "base_rate_brier": round(brier_base, 4),
+        "threshold_rule": rule,
+        "oof_precision": round(p, 4),
+        "oof_recall": round(r, 4),
+        "oof_every_candidate": [round(p_all, 4), round(r_all, 4)],
+        "oof_per_file": per_file,
+        "split_importance": importance,
+    }
     verifier = Verifier(model, calibration, float(threshold), meta)
     verifier.save(out)
     log(f"  -> {out}")

@@ -14,14 +14,14 @@ rebuilds it (README "Accuracy").
 
 from __future__ import annotations
 
-
 import gzip
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy
 
@@ -34,16 +34,63 @@ TYPE_NAMES = list(TYPES)
 LABELS = ("PERSON", "ORG", "GPE")
 VIAS = ("name", "pronoun", "speaker", "role", "government", "owner", "event")
 FEATURES = [
-    "type", "cameo_root", "cameo", "support", "form", "material", "actor_label", "target_label", "actor_via",
-    "target_via", "actor_distance", "target_distance", "actor_before", "sentence_tokens", "negated", "derived",
-    "intent", "conditional", "speaker_confidence", "n_actors", "n_targets", "in_sentence", "same_pair",
-    "actor_mentions", "target_mentions", "position", "cue_pos", "modal_in_sentence", "negation_in_sentence",
-    "quote_marks", "first_person", "actor_is_country", "target_is_country", "infinitive", "cue_dep",
-    "actor_demonym", "target_demonym",
+    "type",
+    "cameo_root",
+    "cameo",
+    "support",
+    "form",
+    "material",
+    "actor_label",
+    "target_label",
+    "actor_via",
+    "target_via",
+    "actor_distance",
+    "target_distance",
+    "actor_before",
+    "sentence_tokens",
+    "negated",
+    "derived",
+    "intent",
+    "conditional",
+    "speaker_confidence",
+    "n_actors",
+    "n_targets",
+    "in_sentence",
+    "same_pair",
+    "actor_mentions",
+    "target_mentions",
+    "position",
+    "cue_pos",
+    "modal_in_sentence",
+    "negation_in_sentence",
+    "quote_marks",
+    "first_person",
+    "actor_is_country",
+    "target_is_country",
+    "infinitive",
+    "cue_dep",
+    "actor_demonym",
+    "target_demonym",
 ]
 CATEGORICAL = ["type", "form", "actor_label", "target_label", "actor_via", "target_via", "cue_pos", "cue_dep"]
-DEPS = ("ROOT", "ccomp", "xcomp", "advcl", "acl", "relcl", "conj", "pcomp", "dobj", "pobj", "nsubj", "nsubjpass",
-        "amod", "appos", "attr", "acomp")
+DEPS = (
+    "ROOT",
+    "ccomp",
+    "xcomp",
+    "advcl",
+    "acl",
+    "relcl",
+    "conj",
+    "pcomp",
+    "dobj",
+    "pobj",
+    "nsubj",
+    "nsubjpass",
+    "amod",
+    "appos",
+    "attr",
+    "acomp",
+)
 POS = ("VERB", "NOUN", "ADJ", "ADP", "PROPN")
 MODALS = {"could", "would", "might", "should", "may", "must", "can", "will"}
 NEGATIONS = {"not", "n't", "never", "no"}
@@ -75,50 +122,56 @@ def feature_rows(candidates: Sequence[Candidate], doc, entities) -> list[list[fl
             s = index.sents[c.sentence]
             words = [t.lower_ for t in s]
             text = s.text
-            info = (len(s), any(w in MODALS for w in words), any(w in NEGATIONS for w in words),
-                    any(ch in text for ch in "“”\""))
+            info = (
+                len(s),
+                any(w in MODALS for w in words),
+                any(w in NEGATIONS for w in words),
+                any(ch in text for ch in '“”"'),
+            )
             sentence_info[c.sentence] = info
         cue_token = doc[c.cue_i]
         code = c.cue.code or "0"
-        rows.append([
-            _index(TYPE_NAMES, c.cue.type),
-            float(int(code[:2])) if code[:2].isdigit() else -1.0,
-            float(int(code[:3])) if code[:3].isdigit() else -1.0,
-            1.0 if c.cue.polarity == "support" else 0.0,
-            _index(FORMS, c.form),
-            1.0 if code[:2] in MATERIAL_ROOTS else 0.0,
-            _index(LABELS, c.actor.label),
-            _index(LABELS, c.target.label),
-            _index(VIAS, c.actor_via),
-            _index(VIAS, c.target_via),
-            float(abs(c.actor_i - c.cue_i)),
-            float(abs(c.target_i - c.cue_i)),
-            1.0 if c.actor_i < c.cue_i else 0.0,
-            float(info[0]),
-            float(c.negated),
-            float(c.derived),
-            float(c.intent),
-            float(c.conditional),
-            float(c.speaker_confidence),
-            float(c.n_actors),
-            float(c.n_targets),
-            float(per_sentence[c.sentence]),
-            float(per_pair[(c.actor.id, c.target.id)]),
-            float(len(c.actor.mentions)),
-            float(len(c.target.mentions)),
-            c.sentence / n_sents,
-            _index(POS, cue_token.pos_),
-            float(info[1]),
-            float(info[2]),
-            float(info[3]),
-            1.0 if doc[c.actor_i].lower_ in FIRST_PERSON else 0.0,
-            1.0 if c.actor.label == "GPE" else 0.0,
-            1.0 if c.target.label == "GPE" else 0.0,
-            1.0 if any(ch.dep_ == "aux" and ch.lower_ == "to" for ch in cue_token.children) else 0.0,
-            _index(DEPS, cue_token.dep_),
-            float(c.actor_demonym),
-            float(c.target_demonym),
-        ])
+        rows.append(
+            [
+                _index(TYPE_NAMES, c.cue.type),
+                float(int(code[:2])) if code[:2].isdigit() else -1.0,
+                float(int(code[:3])) if code[:3].isdigit() else -1.0,
+                1.0 if c.cue.polarity == "support" else 0.0,
+                _index(FORMS, c.form),
+                1.0 if code[:2] in MATERIAL_ROOTS else 0.0,
+                _index(LABELS, c.actor.label),
+                _index(LABELS, c.target.label),
+                _index(VIAS, c.actor_via),
+                _index(VIAS, c.target_via),
+                float(abs(c.actor_i - c.cue_i)),
+                float(abs(c.target_i - c.cue_i)),
+                1.0 if c.actor_i < c.cue_i else 0.0,
+                float(info[0]),
+                float(c.negated),
+                float(c.derived),
+                float(c.intent),
+                float(c.conditional),
+                float(c.speaker_confidence),
+                float(c.n_actors),
+                float(c.n_targets),
+                float(per_sentence[c.sentence]),
+                float(per_pair[(c.actor.id, c.target.id)]),
+                float(len(c.actor.mentions)),
+                float(len(c.target.mentions)),
+                c.sentence / n_sents,
+                _index(POS, cue_token.pos_),
+                float(info[1]),
+                float(info[2]),
+                float(info[3]),
+                1.0 if doc[c.actor_i].lower_ in FIRST_PERSON else 0.0,
+                1.0 if c.actor.label == "GPE" else 0.0,
+                1.0 if c.target.label == "GPE" else 0.0,
+                1.0 if any(ch.dep_ == "aux" and ch.lower_ == "to" for ch in cue_token.children) else 0.0,
+                _index(DEPS, cue_token.dep_),
+                float(c.actor_demonym),
+                float(c.target_demonym),
+            ]
+        )
     return rows
 
 
@@ -158,15 +211,24 @@ class Verifier:
         return [float(p) for p in numpy.clip(self.calibration(self.raw(rows)), 0.0, 1.0)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": VERIFIER_FORMAT, "meta": self.meta, "features": FEATURES, "categorical": CATEGORICAL,
-                "threshold": self.threshold, "calibration": {"x": self.calibration.x, "y": self.calibration.y},
-                "model": self.booster.model_to_string()}
+        return {
+            "format": VERIFIER_FORMAT,
+            "meta": self.meta,
+            "features": FEATURES,
+            "categorical": CATEGORICAL,
+            "threshold": self.threshold,
+            "calibration": {"x": self.calibration.x, "y": self.calibration.y},
+            "model": self.booster.model_to_string(),
+        }
 
     def save(self, path: Path | str = VERIFIER_PATH) -> Path:
         path = Path(path)
         payload = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode("utf-8")
         # mtime=0 and no file name in the header: the same model gives the same bytes wherever it is written
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as out,
+        ):
             out.write(payload)
         return path
 
@@ -184,8 +246,9 @@ def read_verifier(path: Path | str = VERIFIER_PATH) -> Verifier:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         data = json.load(f)
     if data.get("format") != VERIFIER_FORMAT or data.get("features") != FEATURES:
-        raise RuntimeError(f"stance verifier {path} does not fit this code: rebuild it with "
-                           f"`python -m streams.nlp.stances.train`")
+        raise RuntimeError(
+            f"stance verifier {path} does not fit this code: rebuild it with `python -m streams.nlp.stances.train`"
+        )
     booster = lightgbm.Booster(model_str=data["model"])
     cal = data["calibration"]
     return Verifier(booster, Isotonic(cal["x"], cal["y"]), data["threshold"], data.get("meta", {}))
@@ -211,6 +274,3 @@ def expected_calibration_error(confidence: Sequence[float], labels: Sequence[int
         if mask.any():
             ece += mask.mean() * abs(conf[mask].mean() - lab[mask].mean())
     return float(ece)
-
-
-
