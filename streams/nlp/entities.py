@@ -384,6 +384,10 @@ ORG_WORDS = {
     "senate",
     "house",
 }
+# Words that end or make a body's name (the two lists above, and what only a short form keeps:
+# "the College" of "the Royal College of GPs").
+BODY_WORDS = ORG_WORDS | GENERIC_WORDS
+SHORT_FORM_WORDS = ORG_WORDS | {"college", "authority", "federation"}
 # Role nouns a definite description can use for a person named earlier ("the mayor" ->
 # "Mayor Bill de Blasio"), with the title forms that introduce the name.
 ROLE_FORMS: dict[str, set[str]] = {
@@ -913,8 +917,8 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
         covered: list[tuple[int, int]] = []
         index = doc_index(doc)
         toks = index.tokens  # a plain list: indexing a Doc makes a new Token each time
-        joined = _joined_place_bodies(toks, doc_index(doc).ents)
-        for ent in doc_index(doc).ents:
+        joined = _joined_place_bodies(toks, index.ents)
+        for ent in index.ents:
             if ent.label_ not in ENTITY_LABELS or excluded.overlaps(ent.start_char, ent.end_char):
                 continue
             if ent.start in joined.values():
@@ -962,29 +966,15 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
             tokens = toks[start:end]
             if not tokens or _is_junk(tokens):
                 continue
-            start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-            raws.append(
-                _Raw(
-                    Mention(index.text[start_char:end_char], start_char, end_char, field_name, label, start, end),
-                    [t.text for t in tokens],
-                    bool(toks[start].is_sent_start),
-                )
-            )
+            raws.append(_raw_of(index, start, end, field_name, label))
             covered.append((ent.start_char, ent.end_char))
         # Organisations the NER missed: a capitalised name that is a clause's subject ("Chief
         # Executive Women called for ...") acts, speaks and takes sides like any named body.
         cover = Ranges(covered)
         for start, end in _unlabelled_subject_names(toks, cover, excluded):
-            tokens = toks[start:end]
-            start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-            raws.append(
-                _Raw(
-                    Mention(index.text[start_char:end_char], start_char, end_char, field_name, "ORG", start, end),
-                    [t.text for t in tokens],
-                    bool(toks[start].is_sent_start),
-                )
-            )
-            covered.append((start_char, end_char))
+            raw = _raw_of(index, start, end, field_name, "ORG")
+            raws.append(raw)
+            covered.append((raw.mention.start, raw.mention.end))
         # Places the NER missed but the gazetteer found are entities too.
         cover = Ranges(covered)
         for p in places:
@@ -1001,6 +991,14 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
     return raws
 
 
+def _raw_of(index, start: int, end: int, field_name: str, label: str) -> _Raw:
+    """The raw mention of tokens start..end of a parsed field."""
+    tokens = index.tokens[start:end]
+    start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    mention = Mention(index.text[start_char:end_char], start_char, end_char, field_name, label, start, end)
+    return _Raw(mention, [t.text for t in tokens], bool(tokens[0].is_sent_start))
+
+
 def _joined_place_bodies(toks: Sequence[Token], ents: Sequence[Span]) -> dict[int, int]:
     """Bodies named for two places joined by "and" ("Devon and Cornwall Police", "Trinidad and
     Tobago Police Service"), which the NER splits into a person or place and an organisation:
@@ -1010,7 +1008,7 @@ def _joined_place_bodies(toks: Sequence[Token], ents: Sequence[Span]) -> dict[in
         i = ent.start
         if ent.label_ != "ORG" or i < 2 or toks[i].lower_ in DETERMINERS or toks[i - 1].lower_ != "and":
             continue
-        if toks[ent.end - 1].lower_ not in ORG_WORDS | GENERIC_WORDS:
+        if toks[ent.end - 1].lower_ not in BODY_WORDS:
             continue
         first = toks[i - 2]
         if (
@@ -1055,10 +1053,10 @@ def _unlabelled_subject_names(toks: Sequence[Token], cover: Ranges, excluded: Ra
         words = [t for t in toks[start:end] if t.lower_ not in NAME_PARTICLES]
         if not all(t.text[:1].isupper() and t.is_alpha for t in words):
             continue
-        if len(words) < 3 and not any(t.lower_ in ORG_WORDS or t.lower_ in GENERIC_WORDS for t in words):
+        if len(words) < 3 and not any(t.lower_ in BODY_WORDS for t in words):
             continue
         a, b = toks[start].idx, toks[end - 1].idx + len(toks[end - 1].text)
-        if cover.overlaps(a, b) or excluded.overlaps(a, b) or load_gazetteer().lookup(toks[start:end][0].doc.text[a:b]):
+        if cover.overlaps(a, b) or excluded.overlaps(a, b) or load_gazetteer().lookup(toks[start].doc.text[a:b]):
             continue
         found.append((start, end))
     return found
@@ -1282,7 +1280,7 @@ def _merge_names(entities: list[Entity], docs: Sequence[tuple[Doc, str, Ranges]]
             ]
             if len(longer) == 1:
                 return longer[0]
-        if e.label == "ORG" and " " not in name and name.lower() in ORG_WORDS | {"college", "authority", "federation"}:
+        if e.label == "ORG" and " " not in name and name.lower() in SHORT_FORM_WORDS:
             # "the College" after "the Royal College of GPs": the one body whose name has that word
             having = [o for o in entities if o is not e and o.label == "ORG" and name in o.canonical.split()]
             if len(having) == 1:
