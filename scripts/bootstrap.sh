@@ -75,4 +75,4 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
 fi
 
 echo "==> resolving the Apache Kafka jars (first run: a minute)"
-.venv/bin/python -c 'from streams.broker import LocalBroker; print("    ", LocalBroker().install())'
+.venv/bin/python -c 'from streams.tools.broker import LocalBroker; print("    ", LocalBroker().install())'

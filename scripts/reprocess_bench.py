@@ -23,16 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from streams.broker import LocalBroker, free_port
-from streams.faults import (
+from streams.tools.broker import LocalBroker, free_port
+from streams.tools.faults import (
     committed_events,
     event_id_counts,
     scenario,
     wait_all_processed,
 )
-from streams.reprocess import read_tables, versioned
+from streams.tools.reprocess import read_tables, versioned
 from streams.settings import SHARED_CORPUS, Settings
-from streams.worker import WorkerProcess
+from streams.tools.worker import WorkerProcess
 
 
 def newswire(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -56,7 +56,7 @@ def main() -> int:
             articles = Path(tmp) / "articles.jsonl"
             with args.corpus.open(encoding="utf-8") as corpus:
                 articles.write_text("".join(line for _, line in zip(range(args.articles), corpus)), encoding="utf-8")
-            from streams.clients import ensure_topics
+            from streams.kafka.clients import ensure_topics
 
             ensure_topics(settings)
             published = newswire(settings, "publish", str(articles))

@@ -1,0 +1,1 @@
+"""Local processes and test harnesses: the local broker, worker processes, bench, soak, fault scenarios, fuzz, reprocess."""
