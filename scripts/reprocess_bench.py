@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streams.settings import SHARED_CORPUS, Settings
 from streams.tools.broker import LocalBroker, free_port
 from streams.tools.faults import (
     committed_events,
@@ -31,7 +32,6 @@ from streams.tools.faults import (
     wait_all_processed,
 )
 from streams.tools.reprocess import read_tables, versioned
-from streams.settings import SHARED_CORPUS, Settings
 from streams.tools.worker import WorkerProcess
 
 
