@@ -47,7 +47,7 @@ if [[ ${1:-} == --test ]] && { ! command -v node >/dev/null || ! command -v npm 
     exit 1
   fi
 fi
-# Chromium for the tests: tests/test_live_page.py loads the live page in a real headless browser (CDP).
+# Chromium for the tests: tests/runtime/test_live_page.py loads the live page in a real headless browser (CDP).
 if [[ ${1:-} == --test ]] && ! command -v chromium >/dev/null; then
   if [[ $(id -u) -eq 0 ]]; then
     echo "==> installing chromium (Debian package)"
@@ -86,4 +86,4 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
 fi
 
 echo "==> resolving the Apache Kafka jars (first run: a minute)"
-.venv/bin/python -c 'from streams.broker import LocalBroker; print("    ", LocalBroker().install())'
+.venv/bin/python -c 'from streams.tools.broker import LocalBroker; print("    ", LocalBroker().install())'

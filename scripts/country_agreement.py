@@ -24,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from streams.broker import LocalBroker  # noqa: E402
-from streams.clients import ensure_topics, group_lag, producer, wait_until_processed  # noqa: E402
+from streams.kafka.clients import ensure_topics, group_lag, producer, wait_until_processed  # noqa: E402
+from streams.kafka.publisher import publish, read_articles  # noqa: E402
 from streams.nlp import analyze_articles, load_pipeline  # noqa: E402
-from streams.publisher import publish, read_articles  # noqa: E402
 from streams.settings import Settings  # noqa: E402
-from streams.worker import WorkerProcess  # noqa: E402
+from streams.tools.broker import LocalBroker  # noqa: E402
+from streams.tools.worker import WorkerProcess  # noqa: E402
 from tests.conftest import SEED, free_port  # noqa: E402
-from tests.prometheus import JOB, PrometheusServer  # noqa: E402
+from tests.support.prometheus import JOB, PrometheusServer  # noqa: E402
 
 
 def say(message: str) -> None:

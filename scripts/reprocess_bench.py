@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout: the project first on the path
 
-from streams.broker import LocalBroker, free_port  # noqa: E402
-from streams.faults import committed_events, event_id_counts, scenario, wait_all_processed  # noqa: E402
-from streams.reprocess import read_tables, versioned  # noqa: E402
 from streams.settings import SHARED_CORPUS, Settings  # noqa: E402
-from streams.worker import WorkerProcess  # noqa: E402
+from streams.tools.broker import LocalBroker, free_port  # noqa: E402
+from streams.tools.faults import committed_events, event_id_counts, scenario, wait_all_processed  # noqa: E402
+from streams.tools.reprocess import read_tables, versioned  # noqa: E402
+from streams.tools.worker import WorkerProcess  # noqa: E402
 
 
 def newswire(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -60,7 +60,7 @@ def main() -> int:
                 articles.write_text(
                     "".join(line for _, line in zip(range(args.articles), corpus, strict=False)), encoding="utf-8"
                 )
-            from streams.clients import ensure_topics
+            from streams.kafka.clients import ensure_topics
 
             ensure_topics(settings)
             published = newswire(settings, "publish", str(articles))

@@ -1,11 +1,11 @@
 """The one root of the errors a user may see: what went wrong, and what to do about it.
 
-`newswire` (streams/cli.py) catches `NewswireError` once and prints `error: <message>` and the hint,
+`newswire` (streams/cli/main.py) catches `NewswireError` once and prints `error: <message>` and the hint,
 with no traceback. Each module keeps its own subclass (BrokerError, KafkaUnavailable, ...), next to
 the code that raises it; the subclasses keep their older bases (ValueError, RuntimeError) too, so
 existing `except ValueError` clauses still catch them.
 
-Not here: `streams.intake.RejectedArticle`, the signal that sends one bad record to the dead-letter
+Not here: `streams.domain.intake.RejectedArticle`, the signal that sends one bad record to the dead-letter
 topic. The worker handles it and keeps going; it never reaches a user's terminal.
 """
 

@@ -116,7 +116,7 @@ class Settings(BaseSettings):
         "partitions move to the others, seconds (9 or more)",
     )
 
-    # The live page (streams/live.py, streams/live_web.py)
+    # The live page (streams/runtime/live.py, streams/runtime/live_web.py)
     live_countries: int = Field(15, ge=1, description="countries per window on the live page")
     live_quotes: int = Field(20, ge=1, description="latest quotes on the live page")
     live_stance_minutes: float = Field(

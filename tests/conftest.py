@@ -51,7 +51,7 @@ def kafka_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def kafka(kafka_settings):
     """A real Apache Kafka broker (KRaft, one node) for the whole session, stopped at the end."""
-    from streams.broker import LocalBroker
+    from streams.tools.broker import LocalBroker
 
     broker = LocalBroker(kafka_settings)
     broker.start(timeout=120)

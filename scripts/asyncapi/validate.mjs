@@ -1,7 +1,7 @@
 // Parses an AsyncAPI document with the official parser (@asyncapi/parser, pinned in package.json) and
 // prints its diagnostics as one JSON line: {"valid": bool, "diagnostics": [{severity, code, message, path}]}.
 // Exit 0: no error (warnings and hints are reported, not fatal); 1: errors; 2: usage or an unreadable file.
-// Run by tests/test_asyncapi.py: `node scripts/asyncapi/validate.mjs schemas/asyncapi.yaml`.
+// Run by tests/domain/test_asyncapi.py: `node scripts/asyncapi/validate.mjs schemas/asyncapi.yaml`.
 import { resolve } from 'node:path';
 import { Parser, fromFile, DiagnosticSeverity } from '@asyncapi/parser';
 

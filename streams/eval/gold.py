@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streams.domain.jsonl import read_jsonl
 from streams.errors import NewswireError
-from streams.jsonl import read_jsonl
 from streams.settings import SHARED_CORPUS
 
 DEFAULT_CORPUS = SHARED_CORPUS

@@ -13,7 +13,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from streams.ids import article_id_for
+from streams.domain.ids import article_id_for
 
 from .attribution.attribute import apply_choices, gather_evidence, learned_indirect
 from .attribution.extract import Attribution, find_attributions

@@ -8,7 +8,7 @@ is"). So this component looks each (form, tag, dependency) up in a table, filled
 by running the real ruler and lemmatizer on a one-token scratch Doc, and writes the whole Doc
 with one `Doc.from_array`. Tokens a multi-token pattern matches are done one by one with the
 ruler's own rules, in the ruler's order. The result is the same annotation, checked token for
-token against the two components (tests/test_nlp.py).
+token against the two components (tests/nlp/test_nlp.py).
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def use_blas(nlp: Language, blas: str) -> Language:
     """Run the matrix products of `nlp`'s models on `blas`: "numpy" (the BLAS numpy was built with:
     OpenBLAS in its wheels) or "blis" (thinc's default, left as loaded).
 
-    numpy's BLAS gives the same annotation (tests/test_nlp.py checks it), and blis falls back to
+    numpy's BLAS gives the same annotation (tests/nlp/test_nlp.py checks it), and blis falls back to
     its generic, unoptimised kernels on CPUs it does not know (`BLIS_ARCH_DEBUG=1` shows which it
     picks: "generic" on the AMD Zen 5 of our benchmark, where the full pipeline then runs 1.27x
     as fast on numpy's BLAS; OpenBLAS picks its kernels at run time). It is held to one thread

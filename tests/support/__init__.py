@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.broker import free_port
+from streams.tools.broker import free_port
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED = Path(__file__).resolve().parent.parent.parent / "seeds" / "000_ef05e9ccc23091e5.txt"

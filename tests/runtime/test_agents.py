@@ -1,0 +1,275 @@
+"""The Faust agent, in Faust's test context: batches in, events and dead letters out (no broker)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+
+import pytest
+
+from streams.domain.contracts import first_error
+from streams.runtime import agents
+from streams.runtime.transactions import ArticleTransactions, PartitionState, Transactions
+from streams.settings import Settings
+
+
+class MemoryTransactions:
+    """Stands in for streams.runtime.transactions.ArticleTransactions (both are `Transactions`): commits in memory,
+    keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.states: dict = {}
+        self.committed: list = []  # Outgoing records, in commit order
+        self.offsets: dict = {}
+
+    def owns(self, tp):
+        return True
+
+    async def state(self, tp):
+        return self.states.setdefault(tp, PartitionState(producer=None, next_offset=self.offsets.get(tp)))
+
+    def is_republished(self, state, article_id, offset, at):
+        first = state.seen.get(article_id)
+        return first is not None and first[0] != offset
+
+    async def commit(self, tp, work):
+        state = await self.state(tp)
+        todo = [w for w in work if state.next_offset is None or w.offset >= state.next_offset]
+        for item in todo:
+            self.committed.extend(item.records)
+        if todo:
+            state.next_offset = self.offsets[tp] = todo[-1].offset + 1
+            state.seen.update(w.seen for w in todo if w.seen)
+        return todo
+
+    async def read_range(self, tp, start, end):
+        # The test context delivers every record in order; a hole here would be a bug of the agent.
+        raise AssertionError(f"the agent asked for {tp}[{start}:{end}], records it was never missing")
+
+    async def release(self, tps):
+        for tp in tps:
+            self.states.pop(tp, None)
+
+    async def close(self):
+        pass
+
+    def sent(self, topic: str) -> list[dict]:
+        return [
+            {
+                "key": r.key,
+                "value": json.loads(r.value) if topic != agents.dead_letter_topic.get_topic_name() else r.value,
+                "headers": dict(r.headers or []),
+            }
+            for r in self.committed
+            if r.topic == topic
+        ]
+
+
+def test_the_stand_in_has_what_the_agent_needs_of_the_real_transactions():
+    real = ArticleTransactions(Settings(), "newswire")  # opens nothing until used
+    assert isinstance(real, Transactions) and isinstance(MemoryTransactions(), Transactions)
+    methods = {
+        name: value
+        for name, value in vars(Transactions).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    }
+    assert {"state", "commit", "read_range", "release", "close"} <= set(methods)
+    for name, wanted in methods.items():
+        for implementation in (ArticleTransactions, MemoryTransactions):
+            method = getattr(implementation, name)
+            assert list(inspect.signature(method).parameters) == list(inspect.signature(wanted).parameters), (
+                implementation.__name__,
+                name,
+            )
+            assert inspect.iscoroutinefunction(method) == inspect.iscoroutinefunction(wanted), (
+                implementation.__name__,
+                name,
+            )
+
+
+@pytest.fixture
+def transactions(monkeypatch):
+    memory = MemoryTransactions()
+    monkeypatch.setattr(agents, "new_transactions", lambda: memory)
+    return memory
+
+
+async def _run(messages: list[tuple[bytes, bytes]], until, timeout: float = 60) -> None:
+    async with agents.process_articles.test_context() as agent:
+        for key, value in messages:
+            await agent.put(value, key=key)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not until():
+            assert asyncio.get_running_loop().time() < deadline, "the agent did not emit in time"
+            await asyncio.sleep(0.05)
+
+
+def _topic(kind: str) -> str:
+    return agents.output_topics[kind].get_topic_name()
+
+
+def test_agent_emits_valid_events_and_dead_letters_bad_input(transactions, seed_text):
+    seed = json.dumps({"id": "seed", "text": seed_text}).encode()
+    good = json.dumps({"id": "second", "text": "Officials in Kyiv said Ukraine would talk to Poland."}).encode()
+    asyncio.run(
+        _run(
+            [(b"bad", b"{oops"), (b"seed", seed), (b"second", good)],
+            until=lambda: (
+                {"seed", "second"} <= {e["value"]["article_id"] for e in transactions.sent(_topic("country-mention"))}
+            ),
+        )
+    )
+    out = {kind: transactions.sent(_topic(kind)) for kind in agents.output_topics}
+    dlq = transactions.sent(agents.dead_letter_topic.get_topic_name())
+
+    assert len(dlq) == 1 and dlq[0]["value"] == b"{oops"
+    assert dlq[0]["headers"]["__connect.errors.exception.class.name"] == b"InvalidJSON"
+    for kind, sent in out.items():
+        assert sent, f"no {kind} events"
+        for event in sent:
+            assert first_error(kind, event["value"]) is None
+    countries = {e["key"] for e in out["country-mention"] if e["value"]["article_id"] == "second"}
+    assert {b"UA", b"PL"} <= countries
+
+
+def test_a_republished_article_is_a_duplicate_and_emits_nothing_again(transactions):
+    article = json.dumps({"id": "twice", "text": "The minister flew from Paris to Berlin."}).encode()
+    last = json.dumps({"id": "last", "text": "Rain fell on Madrid."}).encode()
+    asyncio.run(
+        _run(
+            [(b"twice", article), (b"twice", article), (b"last", last)],
+            until=lambda: "last" in {e["value"]["article_id"] for e in transactions.sent(_topic("country-mention"))},
+        )
+    )
+    ids = [e["value"]["event_id"] for kind in agents.output_topics for e in transactions.sent(_topic(kind))]
+    assert len(ids) == len(set(ids))
+    assert {e["key"] for e in transactions.sent(_topic("country-mention"))} == {b"FR", b"DE", b"ES"}
+
+
+class Holes:
+    """A partition's records as Kafka holds them: `data` offsets; the others are transaction markers."""
+
+    def __init__(self, data: set[int]) -> None:
+        self.data = data
+        self.reads: list[tuple[int, int]] = []
+
+    async def read_range(self, tp, start, end):
+        from types import SimpleNamespace
+
+        self.reads.append((start, end))
+        return [SimpleNamespace(offset=o) for o in sorted(self.data) if start <= o < end]
+
+
+def _in_order(offsets, next_offset, data):
+    from types import SimpleNamespace
+
+    holes = Holes(data)
+    state = PartitionState(producer=None, next_offset=next_offset)
+    messages = [SimpleNamespace(offset=o) for o in offsets]
+    tp = SimpleNamespace(topic="news.articles", partition=0)
+    run = asyncio.run(agents._in_order(tp, messages, state, holes))
+    return [m.offset for m in run], holes.reads
+
+
+def test_records_already_committed_are_skipped_and_markers_are_no_hole():
+    run, reads = _in_order([8, 9, 10, 12, 13], next_offset=10, data={10, 12, 13})  # 11: a commit marker
+    assert run == [10, 12, 13] and reads == [(11, 12)]
+
+
+def test_records_the_consumer_skipped_are_read_from_kafka_in_order():
+    run, reads = _in_order([10, 11, 20, 21], next_offset=10, data=set(range(30)))
+    assert run == list(range(10, 22)) and reads == [(12, 20)]
+    run, reads = _in_order([15, 16], next_offset=12, data=set(range(30)))  # a hole before the first one
+    assert run == [12, 13, 14, 15, 16] and reads == [(12, 15)]
+
+
+class Backlog(Holes):
+    """A reader of a partition whose records are `data`, committed up to `committed`, ending at `end`."""
+
+    def __init__(self, data: set[int], committed: int | None, end: int) -> None:
+        super().__init__(data)
+        self.committed_offset, self.end = committed, end
+
+    async def committed(self, tp):
+        return self.committed_offset
+
+    async def bounds(self, tp):
+        return 0, self.end
+
+
+def test_the_table_agent_gets_back_what_faust_dropped_after_an_assignment():
+    from faust.types import TP
+
+    from streams.runtime.faust_compat.partition_reader import CatchUp
+
+    tp = TP("news.country-mentions", 1)
+    # Committed up to 14 when assigned, ending at 40 then; 16, 18, 25: transaction markers.
+    reader = Backlog(data=set(range(60)) - {16, 18, 25}, committed=14, end=40)
+    done = []
+
+    async def mark_done(tp, start, end):
+        done.append((start, end))
+
+    catch_up = CatchUp(reader, mark_done)
+    catch_up.CHUNK = 10
+
+    def delivered(*offsets):
+        async def run():
+            return [[m.offset for m in await catch_up.skipped_before(tp, o)] for o in offsets]
+
+        return asyncio.run(run())
+
+    # 14..19 were fetched before the rebalance and dropped; then 24 too, further on; 17 is delivered again.
+    assert delivered(20, 21, 17, 22, 23, 26) == [[14, 15, 17, 19], [], [], [], [], [24]]
+    assert done == [(14, 20), (24, 26)]  # Faust may commit past them
+    assert delivered(*range(27, 40)) == [[]] * 13
+    reads = list(reader.reads)
+    assert reads[0] == (14, 24) and reads[-1][1] == 40  # read ahead in chunks, up to the end at assignment
+    assert delivered(45) == [[]] and reader.reads == reads  # caught up: nothing read any more
+    catch_up.forget([tp])  # revoked; assigned again, resumed right at the committed offset
+    reader.committed_offset, reader.end, reader.reads = 46, 50, []
+    assert delivered(46, 47, 48, 49) == [[], [], [], []] and done[-1] == (24, 26)
+
+
+def _sample(name: str, **labels: str) -> float:
+    from streams.runtime.metrics import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_committed_quotes_and_stances_move_the_confidence_and_type_metrics(transactions, seed_text):
+    from streams.runtime.metrics import CONFIDENCE_BUCKETS, STANCE_TYPES
+
+    names = ("newswire_quote_confidence", "newswire_stance_confidence")
+    before = {
+        name: {le: _sample(f"{name}_bucket", le=str(le)) for le in (*CONFIDENCE_BUCKETS, "+Inf")}
+        | {"count": _sample(f"{name}_count"), "sum": _sample(f"{name}_sum")}
+        for name in names
+    }
+    types_before = {t: _sample("newswire_stance_types_extracted_total", type=t) for t in STANCE_TYPES}
+    seed = json.dumps({"id": "seed-metrics", "text": seed_text}).encode()
+    # Counted once committed (after the transaction): wait for the count, not only for the events.
+    asyncio.run(_run([(b"seed-metrics", seed)], until=lambda: _sample(f"{names[0]}_count") > before[names[0]]["count"]))
+    events = {
+        kind: [e["value"] for e in transactions.sent(_topic(kind)) if e["value"]["article_id"] == "seed-metrics"]
+        for kind in ("quote", "stance")
+    }
+    assert events["quote"] and events["stance"], "the seed article should give quotes and stances"
+    for name, kind in zip(names, ("quote", "stance"), strict=True):
+        confidences = [event["confidence"] for event in events[kind]]
+        assert _sample(f"{name}_count") - before[name]["count"] == len(confidences)
+        assert abs(_sample(f"{name}_sum") - before[name]["sum"] - sum(confidences)) < 1e-9
+        for le in CONFIDENCE_BUCKETS:  # cumulative buckets: events with confidence <= le
+            assert _sample(f"{name}_bucket", le=str(le)) - before[name][le] == sum(c <= le for c in confidences), le
+    moved = {t: _sample("newswire_stance_types_extracted_total", type=t) - types_before[t] for t in STANCE_TYPES}
+    from collections import Counter
+
+    assert {t: n for t, n in moved.items() if n} == dict(Counter(event["type"] for event in events["stance"]))
+
+
+def test_the_metrics_stance_types_are_the_taxonomy():
+    from streams.nlp.stances.lexicon import TYPES
+    from streams.runtime.metrics import STANCE_TYPES
+
+    assert sorted(STANCE_TYPES) == sorted(TYPES)
