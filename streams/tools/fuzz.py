@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -83,6 +84,8 @@ SAMPLES = [
     "\\u0000",
 ]
 LONG_PARAGRAPH = 50_000
+#: about one text in this many gets a LONG_PARAGRAPH (seconds of parsing each; the tests also run one directly)
+LONG_EVERY = 200
 
 
 def _unicode(max_size: int = 80) -> st.SearchStrategy[str]:
@@ -104,7 +107,10 @@ def _piece() -> st.SearchStrategy[str]:
 @st.composite
 def texts(draw) -> str:
     text = "".join(draw(st.lists(_piece(), min_size=1, max_size=16)))
-    if draw(st.integers(0, 199)) == 0:  # now and then one paragraph of 50,000 characters, no line break
+    # Now and then one paragraph of 50,000 characters, no line break. Chosen by a hash of the text drawn so far,
+    # not by a drawn integer: Hypothesis draws boundary values far more often than uniformly (0 of
+    # integers(0, 199) came up in 8 % of texts), and each long text costs seconds, 90 % of a campaign's time.
+    if zlib.crc32(text.encode("utf-8"), 1) % LONG_EVERY == 0:  # start value 1: the empty text, often drawn, is not long
         words = draw(st.lists(st.sampled_from(FRAGMENTS[:14] + ["and", "the", "“", "”"]), min_size=5, max_size=40))
         unit = " ".join(words).replace("\n", " ") + " "
         text = (unit * (LONG_PARAGRAPH // len(unit) + 1))[:LONG_PARAGRAPH] + text
