@@ -19,6 +19,7 @@ from kafka.errors import (
     RequestTimedOutError,
     TopicAlreadyExistsError,
 )
+
 from streams.errors import NewswireError
 from streams.kafka.security import kafka_python_config, tls_problem, uses_sasl
 from streams.settings import Settings

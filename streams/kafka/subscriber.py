@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 from kafka import TopicPartition
+
 from streams.errors import NewswireError
 from streams.kafka.clients import consumer
 from streams.settings import Settings
