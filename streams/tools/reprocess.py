@@ -405,9 +405,7 @@ def _run_worker(run: Settings, stops: dict[int, int], loglevel: str, log_path) -
     """The Faust worker of `run`'s settings in this process, until SIGTERM (caught up) or SIGINT."""
     os.environ.update(run.as_env())
     get_settings.cache_clear()
-    from streams import (
-        agents,  # imports streams.runtime.app, which reads the settings now in the environment
-    )
+    from streams.runtime import agents  # imports streams.runtime.app, which reads the settings now in the environment
 
     agents.stop_before(stops)
     from streams.runtime.app import app
