@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from streams.errors import NewswireError
-from streams.kafka.plumbing import partition_lags, read_to_end, send_all
+from streams.kafka.plumbing import partition_lags, read_to_end, send_all, wait_until
 from streams.settings import SHARED_CORPUS, Settings
 from streams.tools.broker import free_port
 
@@ -374,30 +374,31 @@ def wait_drained(
     watch: LagWatch, workers: list, timeout: float, what: str, stall_timeout: float = STALL_TIMEOUT_S
 ) -> None:
     """Until the group has committed every input record; fail early if a worker dies or nothing moves."""
-    deadline = time.monotonic() + timeout
-    last_lag, last_change = None, time.monotonic()
-    while True:
+    progress = {"lag": None, "since": time.monotonic()}  # the last lag seen, and since when
+
+    def drained() -> bool:
         for worker in workers:
             if worker.process is not None and worker.process.poll() is not None:
                 raise BenchError(
                     f"a worker exited (code {worker.process.returncode}) during {what}; "
                     f"see {worker.log_path}:\n{worker.log_tail()}"
                 )
-        lag = watch.lag()
-        if lag == 0:
-            return
-        now = time.monotonic()
-        if lag != last_lag:
-            last_lag, last_change = lag, now
-        if now - last_change > stall_timeout:
+        lag, now = watch.lag(), time.monotonic()
+        if lag != progress["lag"]:
+            progress.update(lag=lag, since=now)
+        if lag and now - progress["since"] > stall_timeout:
             raise Stalled(
                 f"{what}: no committed progress for {stall_timeout:.0f} s (records left by partition of "
                 f"{watch.partitions[0].topic}: {watch.lag_by_partition()}); "
                 f"see the worker logs: {', '.join(str(w.log_path) for w in workers)}"
             )
-        if now > deadline:
-            raise BenchError(f"{what} did not finish within {timeout:.0f} s ({lag} records left)")
-        time.sleep(0.5)
+        return lag == 0
+
+    wait_until(
+        drained,
+        timeout,
+        lambda: BenchError(f"{what} did not finish within {timeout:.0f} s ({progress['lag']} records left)"),
+    )
 
 
 def _owns_input(member: dict, topic: str) -> bool:
