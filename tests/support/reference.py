@@ -1,7 +1,7 @@
 """What a clean run of the worker commits for a list of articles, computed in this process, without Kafka.
 
 The worker's steps for each record (streams/runtime/agents.py): intake (`parse_article`), the analysis
-(`analyze_articles` on the intake's article, the extractor version added), the events (`events_for`); a
+(`analyze_articles` on the intake's article, NEWSWIRE_EXTRACTOR_VERSION's label where set), the events (`events_for`); a
 record whose article id came before (same key, so same partition) is a re-publication: counted as a
 duplicate, nothing emitted. Event ids are deterministic (streams/domain/events.py), so a run of the same
 input through a broker, with or without faults, must commit exactly these events, each once.
@@ -39,7 +39,8 @@ def clean_run(settings: Settings, published: list[dict], nlp) -> dict:
     events: dict[str, tuple[str, dict]] = {}
     for article, analysis in zip(articles, analyses, strict=True):
         outcomes["ok"] += 1
-        analysis = analysis | {"extractor_version": settings.extractor_version}
+        if settings.extractor_version:  # a label the worker puts instead of the code's version
+            analysis = analysis | {"extractor_version": settings.extractor_version}
         for event in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped):
             assert event.value["event_id"] not in events, f"two events of the reference share the id {event}"
             events[event.value["event_id"]] = (event.kind, event.value)
