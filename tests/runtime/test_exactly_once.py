@@ -122,7 +122,8 @@ def _check(run: dict, clean: dict, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def clean(kafka_settings, nlp):
-    """What a clean run of INPUT commits: each article analysed once, the re-publications nothing."""
+    """What a clean run of INPUT commits: each article analysed once, the re-publications nothing (no broker:
+    the faulty runs ask for `kafka` themselves)."""
     reference = clean_run(_scenario(kafka_settings, "eo-clean"), INPUT, nlp)
     tables = country_totals(reference["events"])
     return {
@@ -170,7 +171,7 @@ def _faulty_run(clean: dict, kafka_settings, name: str, fault, workers: int = 1)
             worker.stop()
 
 
-def test_kill_9_mid_stream_and_restart(clean, kafka_settings):
+def test_kill_9_mid_stream_and_restart(clean, kafka, kafka_settings):
     def kill_9(settings, workers):
         workers[0].kill()
         # What the killed worker committed: a transaction it had asked to commit may still be completing.
@@ -195,14 +196,14 @@ def test_broker_stop_and_start_mid_stream(clean, kafka, kafka_settings):
     _faulty_run(clean, kafka_settings, "eo-broker", broker_restart)
 
 
-def test_two_workers_one_killed_rebalance(clean, kafka_settings):
+def test_two_workers_one_killed_rebalance(clean, kafka, kafka_settings):
     def kill_one(settings, workers):
         workers[1].kill()
 
     _faulty_run(clean, kafka_settings, "eo-rebalance", kill_one, workers=2)
 
 
-def test_restart_after_the_local_table_store_is_deleted(clean, kafka_settings):
+def test_restart_after_the_local_table_store_is_deleted(clean, kafka, kafka_settings):
     def delete_store(settings, workers):
         workers[0].stop()
         store = settings.data_dir / f"worker-{settings.web_port}"
