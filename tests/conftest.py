@@ -50,10 +50,15 @@ def kafka_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def kafka(kafka_settings):
-    """A real Apache Kafka broker (KRaft, one node) for the whole session, stopped at the end."""
+    """A real Apache Kafka broker (KRaft, one node) for the whole session, stopped at the end.
+
+    It takes records up to the articles' size limit and a little over it (Kafka's default: 1 MB), so that the
+    hostile-input tests (tests/runtime/test_hostile_input.py) need no broker of their own.
+    """
     from streams.tools.broker import LocalBroker
 
-    broker = LocalBroker(kafka_settings)
+    room = str(kafka_settings.max_article_bytes + (2 << 20))
+    broker = LocalBroker(kafka_settings, extra_properties={"message.max.bytes": room, "replica.fetch.max.bytes": room})
     broker.start(timeout=120)
     yield broker
     broker.stop()

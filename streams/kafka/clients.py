@@ -21,6 +21,7 @@ from kafka.errors import (
 )
 
 from streams.errors import NewswireError
+from streams.kafka.plumbing import partition_lags, read_to_end, resume_offsets, wait_until
 from streams.kafka.security import kafka_python_config, tls_problem, uses_sasl
 from streams.settings import Settings
 
@@ -230,12 +231,12 @@ def ensure_topics(settings: Settings, names: list[str] | None = None, partitions
 
 
 def group_lag(settings: Settings, group_id: str, topic: str) -> dict[int, int]:
-    """Per partition of `topic`: end offset minus the group's committed offset (no commit yet: all)."""
+    """Per partition of `topic`: end offset minus the group's committed offset (`plumbing.lag`: never committed
+    counts from the partition's first offset)."""
     reader = consumer(settings, group_id=group_id, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or [])]
-        ends = reader.end_offsets(partitions)
-        return {tp.partition: ends[tp] - (reader.committed(tp) or 0) for tp in partitions}
+        return {tp.partition: behind for tp, behind in partition_lags(reader, partitions).items()}
     finally:
         reader.close()
 
@@ -251,30 +252,28 @@ def unconsumed(settings: Settings, group_id: str, topic: str) -> int:
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(offsets.partitions_for_topic(topic) or [])]
         ends = reader.end_offsets(partitions)
-        behind = {tp: offsets.committed(tp) or 0 for tp in partitions}
-        behind = {tp: start for tp, start in behind.items() if start < ends[tp]}
-        if not behind:
-            return 0
-        reader.assign(list(behind))
-        for tp, start in behind.items():
-            reader.seek(tp, start)
-        count, give_up = 0, time.monotonic() + settings.kafka_timeout_s
-        while any(reader.position(tp) < ends[tp] for tp in behind):
-            if time.monotonic() > give_up:
-                raise unavailable(settings, f"the records of {topic} up to its end offsets")
-            for tp, records in reader.poll(timeout_ms=200).items():
-                count += sum(1 for record in records if record.offset < ends[tp])
-        return count
+        behind = {tp: start for tp, start in resume_offsets(offsets, partitions).items() if start < ends[tp]}
+        found = read_to_end(
+            reader,
+            {tp: ends[tp] for tp in behind},
+            time.monotonic() + settings.kafka_timeout_s,
+            lambda: unavailable(settings, f"the records of {topic} up to its end offsets"),
+            starts=behind,
+            timeout_ms=200,
+        )
+        return sum(1 for _ in found)
     finally:
         reader.close()
         offsets.close()
 
 
-def wait_until_processed(settings: Settings, timeout: float = 120) -> None:
-    """Until the worker group has committed every article (it commits only after emitting the events)."""
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        if sum(group_lag(settings, settings.app_id, settings.topic_articles).values()) == 0:
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"the worker did not process {settings.topic_articles} within {timeout:.0f} s")
+def wait_until_processed(settings: Settings, timeout: float = 120, tolerate: tuple = ()) -> None:
+    """Until the worker group has committed every article (it commits only after emitting the events).
+
+    `tolerate`: errors taken for "not yet" (a broker being restarted)."""
+    wait_until(
+        lambda: sum(group_lag(settings, settings.app_id, settings.topic_articles).values()) == 0,
+        timeout,
+        lambda: TimeoutError(f"the worker did not process {settings.topic_articles} within {timeout:.0f} s"),
+        tolerate=tolerate,
+    )

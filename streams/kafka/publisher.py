@@ -12,6 +12,7 @@ from tqdm import tqdm
 from streams.domain.ids import article_id_for
 from streams.domain.jsonl import read_jsonl
 from streams.errors import NewswireError
+from streams.kafka.plumbing import send_all
 
 
 class InputError(NewswireError, ValueError):
@@ -71,16 +72,10 @@ def publish(
 ) -> tuple[int, int]:
     """Send articles keyed by id; return (sent, acknowledged by the broker)."""
     show = sys.stderr.isatty() if progress is None else progress
-    futures = []
-    for article in tqdm(articles, total=total, unit="article", disable=not show, desc="publishing"):
-        value = json.dumps(article, ensure_ascii=False).encode("utf-8")
-        futures.append(producer.send(topic, key=article["id"].encode("utf-8"), value=value))
-    producer.flush()
-    acknowledged = 0
-    for future in futures:
-        try:
-            future.get(timeout=30)
-            acknowledged += 1
-        except Exception:  # noqa: BLE001 - counted as not acknowledged, reported to the user
-            pass
-    return len(futures), acknowledged
+    records = (
+        (article["id"].encode("utf-8"), json.dumps(article, ensure_ascii=False).encode("utf-8"))
+        for article in tqdm(articles, total=total, unit="article", disable=not show, desc="publishing")
+    )
+    # a record not acknowledged is counted, and reported to the user
+    acknowledged = send_all(producer, topic, records, timeout=30, strict=False)
+    return len(acknowledged), sum(1 for metadata in acknowledged if metadata is not None)

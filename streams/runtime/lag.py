@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from kafka import TopicPartition
 
 from streams.kafka.clients import consumer
+from streams.kafka.plumbing import partition_lags
 from streams.runtime import metrics
 from streams.runtime.app import app, articles_topic, country_mentions_topic, settings
 
@@ -27,19 +28,14 @@ INPUT_TOPICS = {articles_topic.get_topic_name(), country_mentions_topic.get_topi
 
 
 def measure(partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """(topic, partition) -> end offset minus committed offset; never committed counts from the log start."""
+    """(topic, partition) -> end offset minus committed offset; never committed counts from the log start
+    (streams.kafka.plumbing.lag)."""
     global _client
     if _client is None:
         # Not subscribed, so it never joins the group; the group id only selects whose commits we read.
         _client = consumer(settings, group_id=settings.app_id, enable_auto_commit=False)
     tps = [TopicPartition(topic, partition) for topic, partition in partitions]
-    ends = _client.end_offsets(tps)
-    starts = _client.beginning_offsets(tps)
-    lags = {}
-    for tp in tps:
-        committed = _client.committed(tp)
-        lags[(tp.topic, tp.partition)] = max(0, ends[tp] - (committed if committed is not None else starts[tp]))
-    return lags
+    return {(tp.topic, tp.partition): behind for tp, behind in partition_lags(_client, tps).items()}
 
 
 @app.timer(interval=settings.lag_poll_interval_s, name="streams.lag.poll_consumer_lag")  # the name before the move

@@ -32,6 +32,7 @@ from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from kafka import TopicPartition
 
 from streams.kafka import clients
+from streams.kafka.plumbing import read_to_end
 from streams.kafka.security import faust_credentials, ssl_context
 from streams.runtime import metrics
 from streams.runtime.faust_compat.partition_reader import PartitionReader
@@ -181,23 +182,22 @@ class ArticleTransactions:
             )
         reader = self._seen_reader
         part = TopicPartition(seen_topic(self.settings), partition)
-        reader.assign([part])
-        reader.seek_to_beginning(part)
         end = reader.end_offsets([part])[part]
         oldest = time.time() - self.horizon_s
         seen: dict[str, tuple[int, float]] = {}
-        deadline = time.monotonic() + 120
-        while reader.position(part) < end:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {part.topic}[{partition}] up to offset {end} within 120 s")
-            for records in reader.poll(timeout_ms=500).values():
-                for record in records:
-                    if record.value is None:
-                        seen.pop(record.key.decode("utf-8"), None)
-                        continue
-                    first = json.loads(record.value)
-                    if first["at"] >= oldest:
-                        seen[record.key.decode("utf-8")] = (first["offset"], first["at"])
+        for _, record in read_to_end(
+            reader,
+            {part: end},
+            time.monotonic() + 120,
+            lambda: TimeoutError(f"could not read {part.topic}[{partition}] up to offset {end} within 120 s"),
+            timeout_ms=500,
+        ):
+            if record.value is None:
+                seen.pop(record.key.decode("utf-8"), None)
+                continue
+            first = json.loads(record.value)
+            if first["at"] >= oldest:
+                seen[record.key.decode("utf-8")] = (first["offset"], first["at"])
         return seen
 
     def is_republished(self, state: PartitionState, article_id: str, offset: int, at: float) -> bool:

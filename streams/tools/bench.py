@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from streams.errors import NewswireError
+from streams.kafka.plumbing import partition_lags, read_to_end, send_all, wait_until
 from streams.settings import SHARED_CORPUS, Settings
 from streams.tools.broker import free_port
 
@@ -363,8 +364,7 @@ class LagWatch:
         return sum(self.lag_by_partition().values())
 
     def lag_by_partition(self) -> dict[int, int]:
-        ends = self.reader.end_offsets(self.partitions)
-        return {tp.partition: ends[tp] - (self.reader.committed(tp) or 0) for tp in self.partitions}
+        return {tp.partition: behind for tp, behind in partition_lags(self.reader, self.partitions).items()}
 
     def close(self) -> None:
         self.reader.close()
@@ -374,30 +374,31 @@ def wait_drained(
     watch: LagWatch, workers: list, timeout: float, what: str, stall_timeout: float = STALL_TIMEOUT_S
 ) -> None:
     """Until the group has committed every input record; fail early if a worker dies or nothing moves."""
-    deadline = time.monotonic() + timeout
-    last_lag, last_change = None, time.monotonic()
-    while True:
+    progress = {"lag": None, "since": time.monotonic()}  # the last lag seen, and since when
+
+    def drained() -> bool:
         for worker in workers:
             if worker.process is not None and worker.process.poll() is not None:
                 raise BenchError(
                     f"a worker exited (code {worker.process.returncode}) during {what}; "
                     f"see {worker.log_path}:\n{worker.log_tail()}"
                 )
-        lag = watch.lag()
-        if lag == 0:
-            return
-        now = time.monotonic()
-        if lag != last_lag:
-            last_lag, last_change = lag, now
-        if now - last_change > stall_timeout:
+        lag, now = watch.lag(), time.monotonic()
+        if lag != progress["lag"]:
+            progress.update(lag=lag, since=now)
+        if lag and now - progress["since"] > stall_timeout:
             raise Stalled(
                 f"{what}: no committed progress for {stall_timeout:.0f} s (records left by partition of "
                 f"{watch.partitions[0].topic}: {watch.lag_by_partition()}); "
                 f"see the worker logs: {', '.join(str(w.log_path) for w in workers)}"
             )
-        if now > deadline:
-            raise BenchError(f"{what} did not finish within {timeout:.0f} s ({lag} records left)")
-        time.sleep(0.5)
+        return lag == 0
+
+    wait_until(
+        drained,
+        timeout,
+        lambda: BenchError(f"{what} did not finish within {timeout:.0f} s ({progress['lag']} records left)"),
+    )
 
 
 def _owns_input(member: dict, topic: str) -> bool:
@@ -447,28 +448,25 @@ def read_completions(settings: Settings, timeout: float = 300) -> tuple[dict[str
     try:
         topics = [*settings.output_topics, settings.topic_dlq]
         partitions = [TopicPartition(t, p) for t in topics for p in sorted(reader.partitions_for_topic(t) or [])]
-        reader.assign(partitions)
-        reader.seek_to_beginning(*partitions)
-        ends = reader.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
         done: dict[str, int] = {}
         counts: dict[str, int] = {t: 0 for t in topics}
         types: set[int] = set()
-        deadline = time.monotonic() + timeout
-        while remaining:
-            if time.monotonic() > deadline:
-                raise BenchError(f"could not read the phase's events within {timeout:.0f} s")
-            for tp, records in reader.poll(timeout_ms=500, max_records=5000).items():
-                for record in records:
-                    if tp.topic == settings.topic_dlq:
-                        article_id = (record.key or b"").decode("utf-8", "replace")
-                    else:
-                        article_id = json.loads(record.value)["article_id"]
-                    counts[tp.topic] += 1
-                    types.add(record.timestamp_type)
-                    if record.timestamp > done.get(article_id, -1):
-                        done[article_id] = record.timestamp
-            remaining = {tp for tp in remaining if reader.position(tp) < ends[tp]}
+        for tp, record in read_to_end(
+            reader,
+            reader.end_offsets(partitions),
+            time.monotonic() + timeout,
+            lambda: BenchError(f"could not read the phase's events within {timeout:.0f} s"),
+            timeout_ms=500,
+            max_records=5000,
+        ):
+            if tp.topic == settings.topic_dlq:
+                article_id = (record.key or b"").decode("utf-8", "replace")
+            else:
+                article_id = json.loads(record.value)["article_id"]
+            counts[tp.topic] += 1
+            types.add(record.timestamp_type)
+            if record.timestamp > done.get(article_id, -1):
+                done[article_id] = record.timestamp
         return done, counts, types
     finally:
         reader.close()
@@ -559,16 +557,8 @@ class WorkerPhase:
 
         kafka_producer = producer(self.settings)
         try:
-            futures = []
-            started = time.monotonic()
-            for i, (key, value) in enumerate(payloads):
-                if rate:
-                    delay = started + i / rate - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                futures.append(kafka_producer.send(self.settings.topic_articles, key=key, value=value))
-            kafka_producer.flush()
-            return [future.get(timeout=60).timestamp for future in futures]
+            acknowledged = send_all(kafka_producer, self.settings.topic_articles, payloads, timeout=60, rate=rate)
+            return [metadata.timestamp for metadata in acknowledged]
         finally:
             kafka_producer.close()
 

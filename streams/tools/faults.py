@@ -15,7 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 from streams.domain.jsonl import read_jsonl
-from streams.kafka.clients import ensure_topics, group_lag, producer
+from streams.kafka.clients import ensure_topics, producer, wait_until_processed
+from streams.kafka.plumbing import read_to_end, send_all, wait_until
 from streams.kafka.subscriber import decode_record
 from streams.settings import PROJECT_ROOT, SHARED_CORPUS, Settings
 
@@ -61,19 +62,10 @@ def scenario(base: Settings, name: str, web_port: int, **extra) -> Settings:
 def publish_articles(settings: Settings, articles: list[dict]) -> int:
     ensure_topics(settings)
     kafka_producer = producer(settings, max_request_size=16 << 20)
-    futures = [
-        kafka_producer.send(
-            settings.topic_articles,
-            key=a["id"].encode("utf-8"),
-            value=json.dumps(a, ensure_ascii=False).encode("utf-8"),
-        )
-        for a in articles
-    ]
-    kafka_producer.flush()
-    for future in futures:
-        future.get(timeout=60)
+    records = ((a["id"].encode("utf-8"), json.dumps(a, ensure_ascii=False).encode("utf-8")) for a in articles)
+    sent = send_all(kafka_producer, settings.topic_articles, records, timeout=60)
     kafka_producer.close()
-    return len(futures)
+    return len(sent)
 
 
 def processed(settings: Settings) -> int:
@@ -94,25 +86,16 @@ def processed(settings: Settings) -> int:
 
 
 def wait_processed_at_least(settings: Settings, count: int, timeout: float = 180) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = processed(settings)
-        if done >= count:
-            return done
-        time.sleep(0.3)
-    raise TimeoutError(f"fewer than {count} articles processed within {timeout:.0f} s")
+    return wait_until(
+        lambda: done if (done := processed(settings)) >= count else None,
+        timeout,
+        lambda: TimeoutError(f"fewer than {count} articles processed within {timeout:.0f} s"),
+        every=0.3,
+    )
 
 
 def wait_all_processed(settings: Settings, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if sum(group_lag(settings, settings.app_id, settings.topic_articles).values()) == 0:
-                return
-        except Exception:  # noqa: BLE001 - the broker may be restarting
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"the workers did not process {settings.topic_articles} within {timeout:.0f} s")
+    wait_until_processed(settings, timeout, tolerate=(Exception,))  # the broker may be restarting
 
 
 def _read_committed(settings: Settings, topics: list[str], decode, timeout: float = 120, **overrides) -> list:
@@ -141,15 +124,15 @@ def _read_committed(settings: Settings, topics: list[str], decode, timeout: floa
                     )
                 )
             time.sleep(0.5)
-        reader.assign(parts)
-        reader.seek_to_beginning(*parts)
-        found = []
-        while any(reader.position(tp) < ends[tp] for tp in parts):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {', '.join(topics)} to their end within {timeout:.0f} s")
-            for records in reader.poll(timeout_ms=500, max_records=2000).values():
-                found.extend(decode(record) for record in records)
-        return found
+        found = read_to_end(
+            reader,
+            ends,
+            deadline,
+            lambda: TimeoutError(f"could not read {', '.join(topics)} to their end within {timeout:.0f} s"),
+            timeout_ms=500,
+            max_records=2000,
+        )
+        return [decode(record) for _, record in found]
     finally:
         reader.close()
         everything.close()

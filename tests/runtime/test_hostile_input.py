@@ -1,7 +1,7 @@
 """Hostile input on a real broker: each record lands in the DLQ with its reason or is processed within limits,
 and the worker keeps going (the good article sent last is analysed, the worker stays up, memory bounded).
 
-A broker of this module's own: records up to the 10 MB limit (and just over it) must pass the broker.
+Records up to the 10 MB limit (and just over it) must pass the broker: the session's takes them (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from streams.tools.faults import committed_events, dead_letters, scenario, wait_
 from streams.tools.worker import WorkerProcess
 from tests.support import free_port
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # a broker of its own, 10 MB records
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # 10 MB records, the slowest article allowed
 
 LIMIT = 10 * 1024 * 1024
 MAX_CHARS = Settings().max_text_chars
@@ -68,35 +68,12 @@ GOOD = ("good-last", _article("good-last", "The French president met the German 
 
 
 @pytest.fixture(scope="module")
-def big_broker(tmp_path_factory):
-    from streams.tools.broker import LocalBroker
-
-    port = free_port()
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("hostile"),
-        broker_port=port,
-        controller_port=free_port(),
-        bootstrap_servers=f"localhost:{port}",
-    )
-    broker = LocalBroker(
-        settings,
-        extra_properties={
-            "message.max.bytes": str(LIMIT + (2 << 20)),
-            "replica.fetch.max.bytes": str(LIMIT + (2 << 20)),
-        },
-    )
-    broker.start(timeout=120)
-    yield settings
-    broker.stop()
-
-
-@pytest.fixture(scope="module")
-def hostile_run(big_broker):
+def hostile_run(kafka, kafka_settings):
     from streams.kafka.clients import ensure_topics, producer
 
     # A short session timeout: were the slowest article to stall the consumer's heartbeats, the worker
     # would be thrown out of its group (and lose its partitions) while analysing it.
-    settings = scenario(big_broker, "hostile", free_port(), store="memory://", session_timeout_s=6.0)
+    settings = scenario(kafka_settings, "hostile", free_port(), store="memory://", session_timeout_s=6.0)
     ensure_topics(settings)
     with WorkerProcess(settings) as worker:
         kafka_producer = producer(settings, max_request_size=LIMIT + (2 << 20))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from streams.cli import main as cli
 from streams.settings import get_settings
-from streams.tools.bench import BenchError, paced_articles, percentile, resolve_corpus
+from streams.tools.bench import BenchError, Stalled, paced_articles, percentile, resolve_corpus, wait_drained
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "bench" / "articles.jsonl"
 
@@ -43,6 +44,35 @@ def test_paced_articles_repeat_with_new_ids():
 def test_a_missing_corpus_is_a_clear_error(tmp_path):
     with pytest.raises(BenchError, match="--corpus"):
         resolve_corpus(tmp_path / "nope.jsonl")
+
+
+class _Watch:
+    """A LagWatch whose lag follows a script (the last value repeats)."""
+
+    def __init__(self, *lags: int) -> None:
+        self.lags, self.partitions = list(lags), [SimpleNamespace(topic="news.articles", partition=0)]
+
+    def lag(self) -> int:
+        return self.lags.pop(0) if len(self.lags) > 1 else self.lags[0]
+
+    def lag_by_partition(self) -> dict[int, int]:
+        return {0: self.lags[0]}
+
+
+def _worker(returncode=None):
+    return SimpleNamespace(process=SimpleNamespace(poll=lambda: returncode, returncode=returncode), log_path="w.log")
+
+
+def test_wait_drained_returns_once_the_lag_is_zero_and_says_why_it_gave_up():
+    wait_drained(_Watch(3, 1, 0), [_worker()], timeout=10, what="a phase")
+    with pytest.raises(Stalled, match=r"a phase: no committed progress .*\{0: 2\}"):
+        wait_drained(_Watch(2), [_worker()], timeout=10, what="a phase", stall_timeout=0.6)
+    with pytest.raises(BenchError, match=r"a phase did not finish within 1 s \(1 records left\)"):
+        wait_drained(_Watch(2, 1), [_worker()], timeout=1, what="a phase", stall_timeout=60)
+    exited = _worker(returncode=-9)
+    exited.log_tail = lambda: "killed"
+    with pytest.raises(BenchError, match="a worker exited \\(code -9\\) during a phase"):
+        wait_drained(_Watch(5), [exited], timeout=10, what="a phase")
 
 
 @pytest.mark.kafka

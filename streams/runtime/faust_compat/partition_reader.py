@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from kafka import TopicPartition
 
 from streams.kafka import clients
+from streams.kafka.plumbing import read_to_end
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,28 +74,29 @@ class PartitionReader:
 
     def _read_range(self, tp, start: int, end: int) -> list:
         self._ensure_records()
-        reader, part = self._records, TopicPartition(tp.topic, tp.partition)
-        reader.assign([part])
-        reader.seek(part, start)
-        found, deadline = [], time.monotonic() + 60
-        while reader.position(part) < end:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within 60 s")
-            for records in reader.poll(timeout_ms=200, max_records=500).values():
-                found.extend(
-                    SimpleNamespace(
-                        topic=tp.topic,
-                        partition=tp.partition,
-                        tp=tp,
-                        offset=r.offset,
-                        key=r.key,
-                        value=r.value,
-                        timestamp=r.timestamp / 1000,
-                    )
-                    for r in records
-                    if start <= r.offset < end
-                )
-        return found
+        part = TopicPartition(tp.topic, tp.partition)
+        found = read_to_end(
+            self._records,
+            {part: end},
+            time.monotonic() + 60,
+            lambda: TimeoutError(f"could not read {tp.topic}[{tp.partition}] offsets {start}..{end} within 60 s"),
+            starts={part: start},
+            timeout_ms=200,
+            max_records=500,
+        )
+        return [
+            SimpleNamespace(
+                topic=tp.topic,
+                partition=tp.partition,
+                tp=tp,
+                offset=r.offset,
+                key=r.key,
+                value=r.value,
+                timestamp=r.timestamp / 1000,
+            )
+            for _, r in found
+            if start <= r.offset
+        ]
 
     async def bounds(self, tp) -> tuple[int, int]:
         """The first offset Kafka still holds of `tp`, and its end for a `read_committed` reader."""
