@@ -52,7 +52,9 @@ app = NewswireApp(
         "streams.runtime.lag",
         "streams.runtime.live_web",
     ],
-    origin="streams",
+    # Faust scans its origin package for agents too: the runtime only (the whole of streams would import
+    # every tool, and streams/cli/__main__.py would run the CLI inside the worker).
+    origin="streams.runtime",
 )
 
 # Input is read as raw bytes: decoding is ours, so bad input is dead-lettered instead of crashing.
