@@ -1,7 +1,8 @@
 """The country-mention tables' rules, pure: event time, window bounds, top-N and merging.
 
-The tables themselves are declared in `streams.runtime.app`, updated by `agents.count_country_mentions` and
-read by `streams.runtime.views`; what they mean is decided here, so it is testable without Kafka.
+The tables themselves are declared in `streams.runtime.app` (their sizes from `WINDOWS`), updated by
+`agents.count_country_mentions` and read by `streams.runtime.views`, both keying windows with `window_key`;
+what they mean is decided here, so it is testable without Kafka.
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ def window_bounds(size: int, seconds: float) -> tuple[float, float]:
     """[start, end) of the tumbling window of `size` seconds holding `seconds` (UTC-aligned, like Faust's)."""
     start = float(int(seconds // size) * size)
     return start, start + size
+
+
+def window_key(size: int, seconds: float) -> tuple[float, float]:
+    """The window part of a windowed table's key for `seconds`: the one source of it for the agent and the
+    views. It is what Faust's `TumblingWindow(size).ranges(seconds)[0]` gives, float for float (Faust ends a
+    window 0.1 s before the next one starts: `faust.types.windows.WindowRange_from_start`)."""
+    start, end = window_bounds(size, seconds)
+    return start, end - 0.1
 
 
 def normalise_country(code: str) -> str:

@@ -9,6 +9,9 @@ seen before in its partition, within `dedup_horizon_hours`) is counted as `dupli
 `count_country_mentions` reads the country-mention events back (`read_committed`; keyed by ISO code, so
 co-partitioned with the tables) and adds them to the all-time, hourly and daily tables. Each table value
 carries the next input offset to apply, so a replayed event (after a crash) is not counted twice.
+
+What the agents share with the rebalance handler and `newswire reprocess` is in one `AgentContext`
+(`context`), not in module globals.
 """
 
 from __future__ import annotations
@@ -19,26 +22,26 @@ import logging
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from streams.domain.events import events_for
 from streams.domain.intake import Article, RejectedArticle, dead_letter_headers, parse_article
-from streams.domain.tables import ISO_CODE, add_mentions, article_time
+from streams.domain.tables import ISO_CODE, WINDOWS, add_mentions, article_time, window_key
 from streams.kafka.cloudevents_binding import event_headers, event_source
 from streams.nlp import analyze_articles, load_pipeline
 from streams.runtime import metrics
 from streams.runtime.app import (
     app,
     articles_topic,
-    country_daily,
-    country_hourly,
     country_mentions_topic,
     country_totals,
     dead_letter_topic,
     output_topics,
     settings,
+    windowed_tables,
 )
-from streams.runtime.faust_compat.partition_reader import CatchUp, PartitionReader
-from streams.runtime.transactions import ArticleTransactions, Outgoing, Transactions, Work
+from streams.runtime.faust_compat import CatchUp, PartitionReader, in_order
+from streams.runtime.transactions import ArticleTransactions, Outcome, Outgoing, Transactions, Work
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +58,39 @@ def new_transactions() -> Transactions:
     return ArticleTransactions(settings, app.conf.id, owns=lambda tp: tp in app.consumer.assignment())
 
 
-_transactions: Transactions | None = None
+@dataclass
+class AgentContext:
+    """The runtime objects of this worker's agents that others reach: the rebalance handler, `newswire reprocess`."""
 
-#: input partition -> the offset where this worker stops (`newswire reprocess`: a backfill ends); none live
-_stop_before: dict[int, int] = {}
+    #: input partition -> the offset where this worker stops (`newswire reprocess`: a backfill ends); none live
+    stop_before: dict[int, int] = field(default_factory=dict)
+    transactions: Transactions | None = None  # the article agent's, while it runs
+    catch_up: CatchUp | None = None  # the table agent's, while it runs
+
+    async def revoked(self, tps) -> None:
+        # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
+        ours = [tp for tp in tps if tp.topic == articles_topic.get_topic_name()]
+        if self.catch_up is not None:
+            self.catch_up.forget(tps)
+        if ours:
+            log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
+            metrics.PARTITIONS_REVOKED.inc(len(ours))
+        if self.transactions is not None:
+            await self.transactions.release(ours)
+
+
+context = AgentContext()
 
 
 def stop_before(offsets: dict[int, int]) -> None:
     """Leave the records of partition p from `offsets[p]` on alone: they are not processed or committed."""
-    _stop_before.clear()
-    _stop_before.update(offsets)
+    context.stop_before.clear()
+    context.stop_before.update(offsets)
 
 
 @app.on_partitions_revoked.connect
 async def _release_revoked(sender=None, revoked=(), **kwargs) -> None:
-    # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
-    ours = [tp for tp in revoked if tp.topic == articles_topic.get_topic_name()]
-    if _catch_up is not None:
-        _catch_up.forget(revoked)
-    if ours:
-        log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
-        metrics.PARTITIONS_REVOKED.inc(len(ours))
-    if _transactions is not None:
-        await _transactions.release(ours)
+    await context.revoked(revoked)
 
 
 def _dead_letter(message, error: Exception) -> Outgoing:
@@ -137,24 +150,23 @@ def _analyse_batch(items: list[tuple[Article, float | None]], nlp) -> list:
 
 @app.agent(articles_topic, name="streams.agents.process_articles")  # the name before the move to runtime/
 async def process_articles(stream):
-    global _transactions
     started = time.perf_counter()
     nlp = await _in_nlp_thread(load_pipeline, settings.model, settings.blas)
     nlp.max_length = max(nlp.max_length, settings.max_text_chars + 1)
     metrics.MODEL_LOAD_SECONDS.set(time.perf_counter() - started)
     log.info("model %s loaded in %.1f s", settings.model, time.perf_counter() - started)
-    _transactions = transactions = new_transactions()
+    context.transactions = transactions = new_transactions()
     try:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
             # Committed before the next batch is taken: Faust's rebalance waits for the batch it handed out.
             started = time.perf_counter()
-            await _commit(await _prepare(batch, transactions, nlp), transactions, started)
+            await _commit(await _prepare(batch, transactions, nlp, context.stop_before), transactions, started)
     finally:
-        _transactions = None
+        context.transactions = None
         await transactions.close()
 
 
-async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[Work]]:
+async def _prepare(batch, transactions: Transactions, nlp, stops: dict[int, int]) -> dict[object, list[Work]]:
     """The batch's work per input partition: dead letters, duplicates, and analysed articles' events."""
     by_partition: dict[object, list] = defaultdict(list)
     for event in batch:
@@ -166,10 +178,8 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
         if not transactions.owns(tp):
             continue  # revoked meanwhile: its new owner resumes from the committed offset
         state = await transactions.state(tp)
-        if tp.partition in _stop_before:
-            messages = await _before_stop(tp, messages, state, transactions, _stop_before[tp.partition])
-        else:
-            messages = await _in_order(tp, messages, state, transactions)
+        stop = stops.get(tp.partition)
+        messages = await in_order(tp, messages, state.next_offset, transactions.read_range, stop=stop)
         if not messages:
             continue
         work[tp] = []
@@ -185,11 +195,11 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
                     settings.naive_timezone,
                 )
             except RejectedArticle as error:
-                item.outcome, item.records = "dead_lettered", [_dead_letter(message, error)]
+                item.outcome, item.records = Outcome.DEAD_LETTERED, [_dead_letter(message, error)]
                 continue
             item.metadata = article.metadata_notes()
-            at = message.timestamp or time.time()
-            if transactions.is_republished(state, article.id, message.offset, at):
+            item.seen = state.seen.check(article.id, message.offset, message.timestamp or time.time())
+            if item.seen is None:
                 log.info(
                     "article %r re-published at %s[%s]@%s: counted as a duplicate, not analysed again",
                     article.id,
@@ -197,62 +207,18 @@ async def _prepare(batch, transactions: Transactions, nlp) -> dict[object, list[
                     message.partition,
                     message.offset,
                 )
-                item.outcome = "duplicate"
+                item.outcome = Outcome.REPUBLISHED
                 continue
-            item.seen = (article.id, (message.offset, at))
-            state.seen[article.id] = (message.offset, at)  # a failed commit re-reads the state from Kafka
             to_analyse.append((item, article, message))
 
     if to_analyse:
         results = await _in_nlp_thread(_analyse_batch, [(a, m.timestamp) for _, a, m in to_analyse], nlp)
         for (item, _, message), result in zip(to_analyse, results, strict=True):
             if isinstance(result, Exception):
-                item.outcome, item.records = "dead_lettered", [_dead_letter(message, result)]
+                item.outcome, item.records = Outcome.DEAD_LETTERED, [_dead_letter(message, result)]
             else:
                 item.analysis, item.records = result
     return work
-
-
-async def _in_order(tp, messages: list, state, transactions) -> list:
-    """The messages of `tp` to process now: from the committed offset on, without a hole.
-
-    Faust may hand out records past the committed offset after a restart or a rebalance (buffers filled
-    before its seek): committing past records never processed would lose them. So a hole is filled with
-    the records Kafka holds there (none when it is only transaction markers or records deleted by
-    retention). Records below the committed offset were done already.
-    """
-    expected = state.next_offset
-    if expected is None:
-        return messages
-    run = []
-    for message in messages:
-        if message.offset < expected:
-            continue  # delivered again after a crash or a failed commit: already done
-        if message.offset > expected:
-            missed = await transactions.read_range(tp, expected, message.offset)
-            if missed:
-                log.warning(
-                    "%s[%d]: offset %d came before %d: read %d skipped records from Kafka",
-                    tp.topic,
-                    tp.partition,
-                    message.offset,
-                    expected,
-                    len(missed),
-                )
-            run.extend(missed)
-        run.append(message)
-        expected = message.offset + 1
-    return run
-
-
-async def _before_stop(tp, messages: list, state, transactions, stop: int) -> list:
-    """`_in_order`, for a worker that stops at offset `stop` of `tp`: a record past it proves that every
-    record before it was handed out or skipped, so the skipped ones up to the stop are read from Kafka."""
-    run = await _in_order(tp, [message for message in messages if message.offset < stop], state, transactions)
-    expected = run[-1].offset + 1 if run else state.next_offset
-    if expected is not None and expected < stop and any(message.offset >= stop for message in messages):
-        run.extend(await transactions.read_range(tp, expected, stop))
-    return run
 
 
 async def _commit(work: dict[object, list[Work]], transactions: Transactions, started: float) -> None:
@@ -263,7 +229,7 @@ async def _commit(work: dict[object, list[Work]], transactions: Transactions, st
     now = time.time()
     for items in committed:
         for item in items:
-            metrics.ARTICLES.labels(item.outcome).inc()
+            metrics.ARTICLES.labels(item.outcome.value).inc()
             metrics.count_metadata(item.metadata)
             for record in item.records:
                 metrics.EVENTS.labels(record.topic).inc()
@@ -273,17 +239,15 @@ async def _commit(work: dict[object, list[Work]], transactions: Transactions, st
                     metrics.LATENCY_SECONDS.observe(max(0.0, now - item.timestamp))
 
 
-def _stale(windowed, when: float) -> bool:
-    """True when `when` falls in a window the table already drops (older than its retention)."""
-    window = windowed.table.window
-    return window.stale(window.ranges(when)[0][1], time.time())
+def _stale(name: str, when: float) -> bool:
+    """True when `when` falls in a window the table `name` already drops (older than its retention)."""
+    return windowed_tables[name].table.window.stale(window_key(WINDOWS[name], when)[1], time.time())
 
 
 @app.agent(country_mentions_topic, name="streams.agents.count_country_mentions")  # likewise
 async def count_country_mentions(stream):
-    global _catch_up
     reader = PartitionReader(settings, app.conf.id, max_record_bytes=1 << 20)
-    _catch_up = catch_up = CatchUp(reader, app.consumer.mark_done)
+    context.catch_up = catch_up = CatchUp(reader, app.consumer.mark_done)
     try:
         async for event in stream.events():
             # After a rebalance Faust can drop records it had fetched: count them first, read from Kafka.
@@ -291,11 +255,8 @@ async def count_country_mentions(stream):
                 _count(missed.key, _json(missed.value), missed)
             _count(event.key, event.value, event.message)
     finally:
-        _catch_up = None
+        context.catch_up = None
         await reader.close()
-
-
-_catch_up: CatchUp | None = None
 
 
 def _json(value: bytes | None):
@@ -325,9 +286,9 @@ def _count(key, value, message) -> None:
     when = article_time(value, message.timestamp)
     if when is None:
         return  # no time at all: counted all-time only
-    for windowed in (country_hourly, country_daily):
-        if not _stale(windowed, when):
+    for name, windowed in windowed_tables.items():
+        if not _stale(name, when):
             # The event's own window, not the one of the record being processed (a skipped record's may differ).
-            window = windowed.table.window.ranges(when)[0]
+            window = window_key(WINDOWS[name], when)
             current = windowed.table.get((country, window))
             windowed[country][window] = add_mentions(current, count, offset) or current

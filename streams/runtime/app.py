@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from streams.domain.tables import event_time
+from streams.domain.tables import WINDOWS, event_time
 from streams.kafka.security import faust_credentials
 from streams.runtime.faust_compat.transport import NewswireApp
 from streams.settings import get_settings
@@ -96,7 +96,7 @@ country_hourly = (
         options=dict(_small_store),
         help="Country mentions per hour of event time.",
     )
-    .tumbling(timedelta(hours=1), expires=timedelta(hours=settings.hourly_retention_hours))
+    .tumbling(timedelta(seconds=WINDOWS["1h"]), expires=timedelta(hours=settings.hourly_retention_hours))
     .relative_to(event_time)
 )
 country_daily = (
@@ -107,6 +107,8 @@ country_daily = (
         options=dict(_small_store),
         help="Country mentions per day of event time.",
     )
-    .tumbling(timedelta(days=1), expires=timedelta(days=settings.daily_retention_days))
+    .tumbling(timedelta(seconds=WINDOWS["1d"]), expires=timedelta(days=settings.daily_retention_days))
     .relative_to(event_time)
 )
+#: window name in the HTTP API (streams.domain.tables.WINDOWS, whose sizes the tables have) -> its table
+windowed_tables = {"1h": country_hourly, "1d": country_daily}

@@ -29,13 +29,14 @@ from streams.domain.tables import (
     normalise_country,
     parse_time,
     top_countries,
+    window_bounds,
+    window_key,
 )
 from streams.errors import NewswireError
 from streams.runtime import metrics
-from streams.runtime.app import app, country_daily, country_hourly, country_totals
+from streams.runtime.app import app, country_totals, windowed_tables
 
 PEER_TIMEOUT_S = 10
-_windowed = {"1h": country_hourly, "1d": country_daily}
 
 
 class QueryError(NewswireError, ValueError):
@@ -76,16 +77,11 @@ def _local_totals() -> dict[str, int]:
     return counts
 
 
-def _window_key(name: str, country: str, at: float):
-    windowed = _windowed[name]
-    return (country, windowed.table.window.ranges(at)[0])
-
-
 def _local_window(name: str, at: float) -> dict[str, int]:
-    table = _windowed[name].table
+    table = windowed_tables[name].table
     counts = {}
     for country in _local_totals():
-        count = mentions(table.get(_window_key(name, country, at)))
+        count = mentions(table.get((country, window_key(WINDOWS[name], at))))
         if count:
             counts[country] = count
     return counts
@@ -111,7 +107,7 @@ def _query(request: web.Request) -> dict[str, Any]:
 async def _peer_counts(url: URL, query: dict[str, Any]) -> dict[str, int]:
     params = {"scope": "local", "window": query["window"]}
     if query["window"] != "all":  # the window's start: exact, whatever the peer's clock says
-        params["at"] = isoformat(_windowed[query["window"]].table.window.ranges(query["at"])[0][0])
+        params["at"] = isoformat(window_bounds(WINDOWS[query["window"]], query["at"])[0])
     target = url.with_path("/countries").with_query(params)
     try:
         async with app.http_client.get(target, timeout=aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)) as response:
@@ -157,8 +153,8 @@ async def countries_answer(window: str, at: float, limit: int) -> dict[str, Any]
         raise Unavailable(str(error)) from None
     answer: dict[str, Any] = {"window": window}
     if window != "all":
-        start = _windowed[window].table.window.ranges(at)[0][0]
-        answer |= {"start": isoformat(start), "end": isoformat(start + WINDOWS[window])}
+        start, end = window_bounds(WINDOWS[window], at)
+        answer |= {"start": isoformat(start), "end": isoformat(end)}
     return answer | {
         "countries": top_countries(counts, limit),
         "total_countries": sum(1 for n in counts.values() if n > 0),
@@ -206,7 +202,7 @@ class Country(web.View):
             )
         now = time.time()
         windows: dict[str, list[dict[str, Any]]] = {}
-        for name, windowed in _windowed.items():
+        for name, windowed in windowed_tables.items():
             table = windowed.table
             rows = []
             # The owner holds this country's windows in its local store: scan them, keep the retained ones.

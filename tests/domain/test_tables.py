@@ -19,6 +19,7 @@ from streams.domain.tables import (
     parse_time,
     top_countries,
     window_bounds,
+    window_key,
 )
 
 JAN_25 = datetime(2019, 1, 25, 14, 30, tzinfo=UTC).timestamp()
@@ -65,6 +66,23 @@ def test_windows_match_faust_tumbling_windows():
     for size in (3600, 86400):
         start, end = TumblingWindow(size).ranges(JAN_25)[0]
         assert (start, round(end + 0.1)) == window_bounds(size, JAN_25)
+
+
+def test_window_keys_are_faust_s_float_for_float():
+    """The tables are keyed with window_key: the keys Faust's own window would give, byte for byte."""
+    import random
+    from datetime import timedelta
+
+    from faust.windows import TumblingWindow
+
+    rng = random.Random(13)
+    moments = [JAN_25, 0.0, 1700000000.0, 1699999999.999999, 1700006400.0 - 1e-6]
+    moments += [rng.uniform(0, 4e9) for _ in range(2000)] + [float(rng.randrange(4_000_000_000)) for _ in range(500)]
+    for size in (3600, 86400):
+        window = TumblingWindow(timedelta(seconds=size))  # as streams.runtime.app declares them
+        for moment in moments:
+            assert repr(window_key(size, moment)) == repr(window.ranges(moment)[0]), (size, moment)
+            assert window_key(size, moment)[0] == window_bounds(size, moment)[0]
 
 
 def test_country_codes_are_normalised_or_rejected_with_the_rule():

@@ -10,37 +10,46 @@ import pytest
 
 from streams.domain.contracts import first_error
 from streams.runtime import agents
-from streams.runtime.transactions import ArticleTransactions, PartitionState, Transactions
+from streams.runtime.faust_compat import in_order
+from streams.runtime.transactions import (
+    ArticleTransactions,
+    Outcome,
+    PartitionState,
+    SeenArticles,
+    Transactions,
+    Work,
+)
 from streams.settings import Settings
 
 
 class MemoryTransactions:
-    """Stands in for streams.runtime.transactions.ArticleTransactions (both are `Transactions`): commits in memory,
-    keeps what was sent."""
+    """Stands in for streams.runtime.transactions.ArticleTransactions (both are exactly `Transactions`, checked
+    below): commits in memory, keeps what was sent; the re-publish detection is the real `SeenArticles`."""
 
     def __init__(self) -> None:
         self.states: dict = {}
         self.committed: list = []  # Outgoing records, in commit order
         self.offsets: dict = {}
+        self.horizon_s = Settings().dedup_horizon_hours * 3600
 
     def owns(self, tp):
         return True
 
     async def state(self, tp):
-        return self.states.setdefault(tp, PartitionState(producer=None, next_offset=self.offsets.get(tp)))
-
-    def is_republished(self, state, article_id, offset, at):
-        first = state.seen.get(article_id)
-        return first is not None and first[0] != offset
+        if tp not in self.states:
+            self.states[tp] = PartitionState(None, self.offsets.get(tp), SeenArticles(self.horizon_s))
+        return self.states[tp]
 
     async def commit(self, tp, work):
         state = await self.state(tp)
         todo = [w for w in work if state.next_offset is None or w.offset >= state.next_offset]
+        for item in work[: len(work) - len(todo)]:
+            item.outcome = Outcome.SKIPPED
         for item in todo:
             self.committed.extend(item.records)
         if todo:
             state.next_offset = self.offsets[tp] = todo[-1].offset + 1
-            state.seen.update(w.seen for w in todo if w.seen)
+            state.seen.committed(w.seen for w in todo if w.seen)
         return todo
 
     async def read_range(self, tp, start, end):
@@ -66,26 +75,77 @@ class MemoryTransactions:
         ]
 
 
-def test_the_stand_in_has_what_the_agent_needs_of_the_real_transactions():
+def _methods(cls) -> dict:
+    return {name: value for name, value in vars(cls).items() if inspect.isfunction(value) and not name.startswith("_")}
+
+
+def _shape(method) -> tuple:
+    parameters = [(p.name, p.kind, p.default) for p in inspect.signature(method).parameters.values()]
+    return parameters, inspect.iscoroutinefunction(method)
+
+
+def test_the_stand_in_and_the_real_transactions_are_exactly_the_protocol():
     real = ArticleTransactions(Settings(), "newswire")  # opens nothing until used
     assert isinstance(real, Transactions) and isinstance(MemoryTransactions(), Transactions)
-    methods = {
-        name: value
-        for name, value in vars(Transactions).items()
-        if inspect.isfunction(value) and not name.startswith("_")
-    }
-    assert {"state", "commit", "read_range", "release", "close"} <= set(methods)
-    for name, wanted in methods.items():
+    wanted = _methods(Transactions)
+    assert set(wanted) == {"state", "read_range", "commit", "release", "close"}
+    assert set(Transactions.__annotations__) == {"owns"} and callable(real.owns) and callable(MemoryTransactions().owns)
+    # Nothing more in the real one, nothing else in the stand-in (besides `owns`, and `sent` for the tests).
+    assert set(_methods(ArticleTransactions)) == set(wanted)
+    assert set(_methods(MemoryTransactions)) - {"owns", "sent"} == set(wanted)
+    for name, protocol_method in wanted.items():
         for implementation in (ArticleTransactions, MemoryTransactions):
-            method = getattr(implementation, name)
-            assert list(inspect.signature(method).parameters) == list(inspect.signature(wanted).parameters), (
-                implementation.__name__,
-                name,
-            )
-            assert inspect.iscoroutinefunction(method) == inspect.iscoroutinefunction(wanted), (
-                implementation.__name__,
-                name,
-            )
+            assert _shape(getattr(implementation, name)) == _shape(protocol_method), (implementation.__name__, name)
+
+
+def test_a_partition_that_is_not_ours_commits_nothing_and_its_work_is_skipped():
+    from types import SimpleNamespace
+
+    real = ArticleTransactions(Settings(), "newswire", owns=lambda tp: False)
+    work = [Work(offset, [], outcome=Outcome.DEAD_LETTERED) for offset in (3, 4)]
+    tp = SimpleNamespace(topic="news.articles", partition=0)
+    assert asyncio.run(real.commit(tp, work)) == [] and {w.outcome for w in work} == {Outcome.SKIPPED}
+
+
+def test_outcomes_are_the_labels_of_the_articles_metric():
+    from streams.runtime.metrics import REGISTRY
+
+    labels = {
+        sample.labels["outcome"]
+        for family in REGISTRY.collect()
+        if family.name == "newswire_articles_processed"
+        for sample in family.samples
+    }
+    assert labels == {outcome.value for outcome in Outcome if outcome is not Outcome.SKIPPED}
+
+
+def test_seen_articles_tell_a_republication_within_the_horizon():
+    seen = SeenArticles(horizon_s=100)
+    assert seen.check("a", 5, at=1000.0) == ("a", (5, 1000.0))
+    assert seen.check("a", 5, at=1000.0) == ("a", (5, 1000.0))  # the same record again: not a re-publication
+    assert seen.check("a", 9, at=1100.0) is None  # another record of it, within the horizon
+    assert seen.check("a", 12, at=1100.5) == ("a", (12, 1100.5))  # past the horizon: analysed again, noted
+    assert len(seen) == 1
+
+
+def test_seen_articles_replay_what_they_commit():
+    written = SeenArticles(horizon_s=100)
+    entries = [written.check("old", 1, at=800.0), written.check("new", 2, at=950.0), written.check("gone", 3, 960.0)]
+    records = [SeenArticles.record(entry) for entry in entries] + [(b"gone", None)]  # a tombstone
+    read = SeenArticles(horizon_s=100)
+    for key, value in records:
+        read.replay(key, value, oldest=900.0)
+    assert len(read) == 1 and read.check("new", 7, at=990.0) is None and read.check("old", 8, at=990.0)
+    assert json.loads(records[1][1]) == {"offset": 2, "at": 950.0} and records[1][0] == b"new"
+
+
+def test_the_app_s_windowed_tables_are_keyed_like_window_key():
+    from streams.domain.tables import WINDOWS, window_key
+
+    assert set(agents.windowed_tables) == set(WINDOWS)
+    for name, windowed in agents.windowed_tables.items():
+        for moment in (0.0, 1548426600.0, 1700003599.95, 1700003600.0):
+            assert repr(windowed.table.window.ranges(moment)[0]) == repr(window_key(WINDOWS[name], moment))
 
 
 @pytest.fixture
@@ -165,10 +225,9 @@ def _in_order(offsets, next_offset, data):
     from types import SimpleNamespace
 
     holes = Holes(data)
-    state = PartitionState(producer=None, next_offset=next_offset)
     messages = [SimpleNamespace(offset=o) for o in offsets]
     tp = SimpleNamespace(topic="news.articles", partition=0)
-    run = asyncio.run(agents._in_order(tp, messages, state, holes))
+    run = asyncio.run(in_order(tp, messages, next_offset, holes.read_range))
     return [m.offset for m in run], holes.reads
 
 

@@ -231,12 +231,12 @@ def test_kill_9_mid_reprocess_and_rerun_is_exactly_once(kafka, kafka_settings, n
 
 
 def test_a_stopping_worker_fills_holes_up_to_its_stop_and_leaves_the_rest():
-    """Faust may skip records (streams.runtime.agents._in_order); one past the stop proves the skipped ones exist."""
+    """Faust may skip records (streams.runtime.faust_compat.in_order): one past the stop proves the skipped ones
+    exist."""
     import asyncio
     from types import SimpleNamespace
 
-    from streams.runtime.agents import _before_stop
-    from streams.runtime.transactions import PartitionState
+    from streams.runtime.faust_compat import in_order
 
     tp = SimpleNamespace(topic="news.articles", partition=0)
 
@@ -252,15 +252,13 @@ def test_a_stopping_worker_fills_holes_up_to_its_stop_and_leaves_the_rest():
         return [SimpleNamespace(offset=n) for n in numbers]
 
     kafka = Kafka()
-    state = PartitionState(producer=None, next_offset=3)
     # 3 and 4 handed out, 5..7 skipped, 8 is past the stop (8): 5..7 read from Kafka, 8 left alone
-    run = asyncio.run(_before_stop(tp, offsets(3, 4, 8, 9), state, kafka, stop=8))
+    run = asyncio.run(in_order(tp, offsets(3, 4, 8, 9), 3, kafka.read_range, stop=8))
     assert [m.offset for m in run] == [3, 4, 5, 6, 7] and kafka.reads == [(5, 8)]
     # nothing past the stop yet: only the hole between handed-out records is read, not up to the stop
-    assert [m.offset for m in asyncio.run(_before_stop(tp, offsets(3, 5), state, kafka, stop=8))] == [3, 4, 5]
+    assert [m.offset for m in asyncio.run(in_order(tp, offsets(3, 5), 3, kafka.read_range, stop=8))] == [3, 4, 5]
     # caught up: records past the stop read nothing and process nothing
-    done = PartitionState(producer=None, next_offset=8)
-    assert asyncio.run(_before_stop(tp, offsets(8, 9), done, kafka, stop=8)) == []
+    assert asyncio.run(in_order(tp, offsets(8, 9), 8, kafka.read_range, stop=8)) == []
     assert kafka.reads == [(5, 8), (4, 5)]
 
 

@@ -8,13 +8,10 @@
 | a gap is [start, end), not [start, end] (`NewswireConsumer._add_gap`) | none cited (related report: faust-streaming/faust#606, "Wrong offset commit in case of gaps") | `Consumer._add_gap` | tests/runtime/test_pipeline.py, tests/runtime/test_exactly_once.py (integration) |
 | `app.consumer.mark_done(tp, start, end)`: ours, not Faust's; offsets the stream never handed out | none cited | `Consumer._add_gap` | tests/runtime/test_agents.py (CatchUp's mark_done) |
 | the app on our transport (`NewswireApp`) | — | `App._new_transport` | every worker test |
-| records dropped around a rebalance, read back from Kafka: `PartitionReader.read_range` (article agent, via `ArticleTransactions.read_range` and `agents._in_order`/`_before_stop`) and `CatchUp` (table agent) | faust-streaming/faust#216, #221 | none (read beside Faust's consumer) | tests/runtime/test_agents.py (`_in_order`, `CatchUp`), tests/tools/test_reprocess.py (`_before_stop`) |
-
-Not gathered here yet: `agents._in_order` and `agents._before_stop` (the article agent's hole check) stay in
-streams/runtime/agents.py, which is being changed on another branch.
+| records dropped around a rebalance, read back from Kafka: `in_order` (the article agent's hole check against its transactions' committed offset, with `PartitionReader.read_range`; up to a stop for `newswire reprocess`) and `CatchUp` (table agent) | faust-streaming/faust#216, #221 | none (read beside Faust's consumer) | tests/runtime/test_agents.py (`in_order`, `CatchUp`), tests/tools/test_reprocess.py (`in_order` with a stop) |
 """
 
-from streams.runtime.faust_compat.partition_reader import CatchUp, PartitionReader
+from streams.runtime.faust_compat.partition_reader import CatchUp, PartitionReader, in_order
 from streams.runtime.faust_compat.transport import NewswireApp
 
-__all__ = ["CatchUp", "NewswireApp", "PartitionReader"]
+__all__ = ["CatchUp", "NewswireApp", "PartitionReader", "in_order"]

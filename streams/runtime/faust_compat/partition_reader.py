@@ -4,8 +4,8 @@ Faust (faust-streaming) can drop records around a rebalance: a record it had fet
 on even when the rebalance stops it from being delivered, and when the fetcher is then sought back to the
 committed offset, the copies fetched again are dropped as already read (faust-streaming issues #216, #221).
 The article agent checks every record of news.articles against the committed offset of its transactions
-and reads a hole back with `PartitionReader.read_range`; the table agent, whose input has a gap at every
-transaction marker, uses `CatchUp`. Both read `read_committed`, so aborted records and markers are not in
+and reads a hole back with `PartitionReader.read_range` (`in_order`); the table agent, whose input has a gap
+at every transaction marker, uses `CatchUp`. Both read `read_committed`, so aborted records and markers are not in
 what they read back.
 """
 
@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -106,6 +107,55 @@ class PartitionReader:
         self._ensure_records()
         part = TopicPartition(tp.topic, tp.partition)
         return self._records.beginning_offsets([part])[part], self._records.end_offsets([part])[part]
+
+
+async def in_order(
+    tp, messages: list, next_offset: int | None, read_range: Callable[..., Awaitable[list]], stop: int | None = None
+) -> list:
+    """The messages of `tp` to process now: from the committed offset `next_offset` on, without a hole.
+
+    Faust may hand out records past the committed offset after a restart or a rebalance (buffers filled
+    before its seek): committing past records never processed would lose them. So a hole is filled with
+    the records Kafka holds there (`read_range(tp, start, end)`, e.g. `PartitionReader.read_range`; none
+    when it is only transaction markers or records deleted by retention). Records below the committed
+    offset were done already.
+
+    With a `stop` (a worker that stops at that offset of `tp`: `newswire reprocess`), records from `stop` on
+    are left alone; one of them handed out proves that every record before it was handed out or skipped,
+    so the skipped ones up to the stop are read from Kafka too.
+    """
+    if stop is None:
+        return await _without_holes(tp, messages, next_offset, read_range)
+    run = await _without_holes(tp, [message for message in messages if message.offset < stop], next_offset, read_range)
+    expected = run[-1].offset + 1 if run else next_offset
+    if expected is not None and expected < stop and any(message.offset >= stop for message in messages):
+        run.extend(await read_range(tp, expected, stop))
+    return run
+
+
+async def _without_holes(tp, messages: list, next_offset: int | None, read_range) -> list:
+    expected = next_offset
+    if expected is None:
+        return messages
+    run = []
+    for message in messages:
+        if message.offset < expected:
+            continue  # delivered again after a crash or a failed commit: already done
+        if message.offset > expected:
+            missed = await read_range(tp, expected, message.offset)
+            if missed:
+                log.warning(
+                    "%s[%d]: offset %d came before %d: read %d skipped records from Kafka",
+                    tp.topic,
+                    tp.partition,
+                    message.offset,
+                    expected,
+                    len(missed),
+                )
+            run.extend(missed)
+        run.append(message)
+        expected = message.offset + 1
+    return run
 
 
 class CatchUp:
