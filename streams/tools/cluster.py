@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -33,8 +34,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from streams.tools.broker import BrokerError, LocalBroker, _new_cluster_id, _quiet_kafka_python, _write_atomic
 from streams.settings import Settings, get_settings
+from streams.tools.broker import BrokerError, LocalBroker, _new_cluster_id, _quiet_kafka_python, _write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ class LocalCluster:
                     f" (last error: {last!r}); raise NEWSWIRE_KAFKA_TIMEOUT_S for a slow machine."
                 ) from last
             try:
-                return _bounded(lambda: self._call_once(servers, call, left), left, what)
+                return _bounded(functools.partial(self._call_once, servers, call, left), left, what)
             except Exception as error:  # noqa: BLE001 - retried until the deadline
                 last = error
                 time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
