@@ -16,7 +16,14 @@ from collections import Counter
 import pytest
 
 from streams.kafka.clients import ensure_topics
-from streams.tools.faults import corpus, publish_articles, scenario, wait_all_processed, wait_processed_at_least
+from streams.tools.faults import (
+    corpus,
+    processed,
+    publish_articles,
+    scenario,
+    wait_all_processed,
+    wait_processed_at_least,
+)
 from streams.tools.worker import WorkerProcess
 from tests.support import free_port
 from tests.support.exactly_once import check, metric, outcome, table_agent_uncommitted
@@ -224,3 +231,27 @@ def test_one_broker_down_for_the_whole_run_then_catching_up(clean, kafka_cluster
         print(f"node {down} back: {behind['partitions']} partitions caught up in {behind['catch_up_s']:.1f} s")
 
     _faulty_run(clean, cluster_settings, "cl-down", nothing, before=stop_one, after=catch_up)
+
+
+def test_fewer_than_min_isr_brokers_stall_the_worker_then_it_resumes(clean, kafka_cluster, cluster_settings):
+    """Two of three brokers down: below min.insync.replicas=2 nothing can be written (events, offsets, the
+    transaction log), so the worker commits nothing, stays up and resumes when the brokers return."""
+    stalled: dict = {}
+
+    def two_down(settings, workers, publish_next):
+        ask = settings.model_copy(update={"kafka_timeout_s": 5})
+        for node in (2, 3):
+            kafka_cluster.stop_node(node)
+        before = processed(ask)
+        time.sleep(30)
+        stalled["before"], stalled["after"] = before, processed(ask)
+        stalled["alive"] = workers[0].process.poll() is None
+        print(f"one broker of three for 30 s: committed articles {before} -> {stalled['after']}")
+        started = time.monotonic()
+        for node in (2, 3):
+            kafka_cluster.start_node(node)
+        print(f"two nodes back in {time.monotonic() - started:.1f} s")
+
+    _faulty_run(clean, cluster_settings, "cl-min-isr", two_down)
+    assert stalled["after"] == stalled["before"] < len(INPUT), stalled  # nothing committed below min ISR
+    assert stalled["alive"], "the worker exited while the cluster was below min ISR"
