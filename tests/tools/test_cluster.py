@@ -112,7 +112,9 @@ def test_clean_run_on_the_cluster_replicates_every_topic_three_times(clean, kafk
     assert all(counts == {3} for counts in replicas.values()), replicas
 
 
-def _faulty_run(clean: dict, cluster_settings, name: str, fault, before=None, after=None, chunks=1) -> dict:
+def _faulty_run(
+    clean: dict, cluster_settings, name: str, fault, before=None, after=None, chunks=1, fault_after=FAULT_AFTER
+) -> dict:
     """Publish INPUT (the first of `chunks` parts; `fault` publishes the rest), call `fault(settings, workers,
     publish)` after FAULT_AFTER committed articles, wait until all are processed, call `after`, check the outcome
     against `clean`."""
@@ -131,7 +133,7 @@ def _faulty_run(clean: dict, cluster_settings, name: str, fault, before=None, af
         if before:
             before(settings, [worker])
         publish_articles(settings, parts[0])
-        done = wait_processed_at_least(settings, min(FAULT_AFTER, len(parts[0])))
+        done = wait_processed_at_least(settings, min(fault_after, len(parts[0])))
         print(f"{name}: fault after {done} committed articles")
         fault_started = time.monotonic()
         fault(settings, [worker], publish_next)
@@ -252,6 +254,6 @@ def test_fewer_than_min_isr_brokers_stall_the_worker_then_it_resumes(clean, kafk
             kafka_cluster.start_node(node)
         print(f"two nodes back in {time.monotonic() - started:.1f} s")
 
-    _faulty_run(clean, cluster_settings, "cl-min-isr", two_down)
+    _faulty_run(clean, cluster_settings, "cl-min-isr", two_down, fault_after=1)  # early: input left to stall on
     assert stalled["after"] == stalled["before"] < len(INPUT), stalled  # nothing committed below min ISR
     assert stalled["alive"], "the worker exited while the cluster was below min ISR"
