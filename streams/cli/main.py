@@ -233,6 +233,7 @@ def _soak(args) -> int:
         rate=args.rate,
         fault_every_s=args.fault_every,
         warmup_minutes=args.warmup_minutes,
+        nodes=args.nodes,
     )
 
 
@@ -447,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=5.0,
         help="minutes after which the steady worker's memory is the baseline for its growth",
+    )
+    soak.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="1: one broker; 3: a local three-node cluster, broker kills among the faults",
     )
     soak.set_defaults(run=_soak)
 
