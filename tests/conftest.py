@@ -1,4 +1,5 @@
-"""Shared fixtures: the spaCy model, and a real Apache Kafka broker started for the test session.
+"""Shared fixtures: the spaCy model, and a real Apache Kafka broker (and, for the cluster's fault tests, a local
+three-node cluster) started for the test session.
 
 Helpers the modules import live in tests/support/. A test that needs a broker is marked `kafka`
 (pyproject.toml declares the markers); one that uses the `kafka` fixture without the mark is refused.
@@ -21,6 +22,17 @@ def pytest_collection_modifyitems(config, items):
     if unmarked:
         raise pytest.UsageError(
             f"these tests start the session's broker but are not marked @pytest.mark.kafka: {', '.join(unmarked)}"
+        )
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "kafka_cluster" in getattr(item, "fixturenames", ())
+        and not (item.get_closest_marker("kafka") and item.get_closest_marker("slow"))
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start the session's three-broker cluster but are not marked @pytest.mark.kafka and "
+            f"@pytest.mark.slow: {', '.join(unmarked)}"
         )
 
 
@@ -62,3 +74,26 @@ def kafka(kafka_settings):
     broker.start(timeout=120)
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory):
+    """A local Apache Kafka cluster of three KRaft nodes (replication 3, min ISR 2) for the whole session,
+    started at its first use and stopped at the end. Tests using it are marked `kafka` and `slow`."""
+    from streams.tools.cluster import LocalCluster
+
+    data_dir = tmp_path_factory.mktemp("newswire-cluster")
+    cluster = LocalCluster(
+        Settings(data_dir=data_dir),
+        ports=[free_port() for _ in range(3)],
+        controller_ports=[free_port() for _ in range(3)],
+    )
+    cluster.start(timeout=180)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster_settings(kafka_cluster) -> Settings:
+    """Settings pointed at the session's cluster: every node as bootstrap server, topics replicated 3 times."""
+    return kafka_cluster.client_settings()

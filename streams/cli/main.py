@@ -81,6 +81,8 @@ def _tail(args) -> int:
 def _broker(args) -> int:
     from streams.tools.broker import LocalBroker
 
+    if args.nodes > 1:
+        return _cluster(args)
     broker = LocalBroker(get_settings())
     if args.action == "start":
         broker.start(timeout=args.timeout)
@@ -92,6 +94,28 @@ def _broker(args) -> int:
         status = broker.status()
         print(json.dumps(status))
         return 0 if status["ready"] else 3
+    return 0
+
+
+def _cluster(args) -> int:
+    from streams.tools.cluster import LocalCluster
+
+    cluster = LocalCluster(get_settings(), nodes=args.nodes)
+    if args.action == "start":
+        cluster.start(timeout=args.timeout)
+        print(
+            f"Kafka cluster of {cluster.size} nodes ready on {cluster.bootstrap_servers}; point the project at it:\n"
+            f"export NEWSWIRE_BOOTSTRAP_SERVERS={cluster.bootstrap_servers} "
+            f"NEWSWIRE_TOPIC_REPLICATION={cluster.replication}",
+            file=sys.stderr,
+        )
+    elif args.action == "stop":
+        cluster.stop()
+        print(f"Kafka cluster of {cluster.size} nodes stopped", file=sys.stderr)
+    else:
+        status = cluster.status()
+        print(json.dumps(status))
+        return 0 if all(node["ready"] for node in status["nodes"]) else 3
     return 0
 
 
@@ -209,6 +233,7 @@ def _soak(args) -> int:
         rate=args.rate,
         fault_every_s=args.fault_every,
         warmup_minutes=args.warmup_minutes,
+        nodes=args.nodes,
     )
 
 
@@ -267,6 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     broker = commands.add_parser("broker", help="the local Apache Kafka broker")
     broker.add_argument("action", choices=["start", "stop", "status"])
     broker.add_argument("--timeout", type=float, default=90)
+    broker.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="1: one broker; 3: a local cluster of three KRaft nodes, replication 3, min ISR 2",
+    )
     broker.set_defaults(run=_broker)
 
     countries = commands.add_parser(
@@ -417,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=5.0,
         help="minutes after which the steady worker's memory is the baseline for its growth",
+    )
+    soak.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="1: one broker; 3: a local three-node cluster, broker kills among the faults",
     )
     soak.set_defaults(run=_soak)
 

@@ -95,8 +95,16 @@ class LocalBroker:
         controller_port: int | None = None,
         extra_properties: dict[str, str] | None = None,
         tls: BrokerTls | None = None,
+        node_id: int = NODE_ID,
+        quorum_voters: str | None = None,
+        cluster_id: str | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        # One node of a cluster (streams/tools/cluster.py): its id, the shared static voters
+        # ("1@localhost:9093,2@..."), the shared cluster id. Alone: node 1, voting for itself.
+        self.node_id = int(node_id)
+        self.quorum_voters = quorum_voters
+        self._cluster_id = cluster_id
         self.kafka_version = self.settings.kafka_version
         self.data_dir = Path(data_dir or self.settings.data_dir / "broker").expanduser().resolve()
         self.port = int(port if port is not None else self.settings.broker_port)
@@ -151,7 +159,8 @@ class LocalBroker:
         return self.data_dir / "cluster.id"
 
     def __repr__(self) -> str:
-        return f"LocalBroker(kafka {self.kafka_version}, {self.bootstrap_servers}, data_dir={self.data_dir})"
+        node = f"node {self.node_id}, " if self.quorum_voters else ""
+        return f"LocalBroker({node}kafka {self.kafka_version}, {self.bootstrap_servers}, data_dir={self.data_dir})"
 
     # -- install -------------------------------------------------------------------------
 
@@ -303,8 +312,8 @@ class LocalBroker:
         """The broker's server.properties: the single-node base, then extra_properties on top."""
         props = {
             "process.roles": "broker,controller",
-            "node.id": str(NODE_ID),
-            "controller.quorum.voters": f"{NODE_ID}@localhost:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self.quorum_voters or f"{self.node_id}@localhost:{self.controller_port}",
             "listeners": f"PLAINTEXT://localhost:{self.port},CONTROLLER://localhost:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://localhost:{self.port}",
             "controller.listener.names": "CONTROLLER",
@@ -337,7 +346,11 @@ class LocalBroker:
 
     def cluster_id(self) -> str:
         """The KRaft cluster id of this data dir: kept in cluster.id, else taken from an existing
-        meta.properties, else a new random one."""
+        meta.properties, else a new random one (a cluster's node: the cluster's, given)."""
+        if self._cluster_id:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self.cluster_id_path, self._cluster_id + "\n")
+            return self._cluster_id
         with contextlib.suppress(OSError):
             cid = self.cluster_id_path.read_text().strip()
             if cid:
@@ -422,11 +435,21 @@ class LocalBroker:
         """Install (cached), format (once), start the broker and wait until it answers metadata.
 
         A broker of this data dir that is already running is only waited for."""
+        launched = self.launch()
+        try:
+            self.wait_ready(timeout)
+        except BrokerError:
+            if launched:
+                self._terminate(grace=10)
+            raise
+
+    def launch(self) -> bool:
+        """Install (cached), format (once) and start the broker's process, without waiting for it (a
+        cluster's nodes are ready only once a majority of the controllers runs). False when it ran already."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with _file_lock(self.data_dir / ".lock"):
             if self.pid() is not None:
-                self.wait_ready(timeout)
-                return
+                return False
             self.check_ports()
             self.install()
             self.write_properties()
@@ -447,11 +470,7 @@ class LocalBroker:
                     close_fds=True,
                 )
             _write_atomic(self.pid_path, f"{self._proc.pid}\n")
-        try:
-            self.wait_ready(timeout)
-        except BrokerError:
-            self._terminate(grace=10)
-            raise
+        return True
 
     def wait_ready(self, timeout: float = 60) -> None:
         """Block until the broker answers a metadata request; raise BrokerError if its process
@@ -505,7 +524,7 @@ class LocalBroker:
         try:
             cluster = admin.describe_cluster()
             return any(
-                b.get("broker_id") == NODE_ID and not b.get("is_fenced", False) for b in cluster.get("brokers", [])
+                b.get("broker_id") == self.node_id and not b.get("is_fenced", False) for b in cluster.get("brokers", [])
             )
         except Exception:  # noqa: BLE001
             return False

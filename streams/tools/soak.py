@@ -4,7 +4,10 @@ Runs its own local broker (free ports, a data dir under NEWSWIRE_DATA_DIR/soak-*
 faults hit nothing else. Two workers run throughout: `steady`, which no fault restarts (its memory over
 the whole run is the leak check), and `faulty`, which the worker faults hit — kill -9 and restart it,
 restart it without its local table store; besides, the broker is stopped and started, and a third
-worker joins and is killed (a rebalance each way).
+worker joins and is killed (a rebalance each way). With `--nodes 3` it runs a local three-node cluster
+(streams/tools/cluster.py, replication 3, min ISR 2) instead, and the broker faults hit one node at a
+time: stopped and started, `kill -9` and restarted a few seconds later, or `kill -9` of the node leading
+most news.articles partitions.
 
 1. Warm-up: a first round of articles measures the pipeline's throughput; the load is then published
    at `--rate` articles/s (default: half the measured throughput), a batch a second.
@@ -34,6 +37,7 @@ from pathlib import Path
 from streams.kafka.clients import group_lag
 from streams.settings import Settings
 from streams.tools.broker import LocalBroker, free_port
+from streams.tools.cluster import LocalCluster
 from streams.tools.faults import (
     committed_events,
     corpus,
@@ -48,6 +52,8 @@ from streams.tools.faults import (
 from streams.tools.worker import WorkerProcess
 
 FAULTS = ("kill9", "broker_restart", "rebalance", "store_deleted")
+#: on a cluster: one node stopped and started, a node killed, the leader of most article partitions killed
+CLUSTER_FAULTS = ("kill9", "broker_restart", "broker_kill", "leader_kill", "rebalance", "store_deleted")
 SAMPLE_EVERY_S = 2.0
 WARMUP_ARTICLES = 120
 RSS_GROWTH_LIMIT = 0.05
@@ -150,7 +156,7 @@ def _articles(pool: list[dict], published: list[str], n: int) -> list[dict]:
 def _inject(
     kind: str,
     rng: random.Random,
-    broker: LocalBroker,
+    broker: LocalBroker | LocalCluster,
     settings: Settings,
     faulty: WorkerProcess,
     extra: WorkerProcess,
@@ -159,10 +165,13 @@ def _inject(
     if kind == "kill9":
         faulty.kill()
         faulty.start()
-    elif kind == "broker_restart":
-        broker.stop()
-        time.sleep(2)
-        broker.start(timeout=120)
+    elif kind in ("broker_restart", "broker_kill", "leader_kill"):
+        if isinstance(broker, LocalCluster):
+            _cluster_fault(kind, rng, broker, settings)
+        else:
+            broker.stop()
+            time.sleep(2)
+            broker.start(timeout=120)
         for worker in (steady, faulty):
             if worker.process.poll() is not None:
                 _say(f"soak: a worker exited while the broker was down: {worker.log_tail(5)}")
@@ -177,6 +186,23 @@ def _inject(
         faulty.start()
 
 
+def _cluster_fault(kind: str, rng: random.Random, cluster: LocalCluster, settings: Settings) -> None:
+    """One node stopped (controlled) or killed, started again a few seconds later; then every replica in sync."""
+    if kind == "leader_kill":
+        leaders = Counter(cluster.leaders(settings.topic_articles).values())
+        node = leaders.most_common(1)[0][0]
+    else:
+        node = rng.randint(1, cluster.size)
+    if kind == "broker_restart":
+        cluster.stop_node(node)
+    else:
+        cluster.kill(node)
+    _say(f"soak: node {node} {'stopped' if kind == 'broker_restart' else 'killed'}")
+    time.sleep(rng.uniform(2, 10))
+    cluster.start_node(node, timeout=120)
+    _say(f"soak: node {node} back, replicas in sync after {cluster.wait_in_sync(timeout=300):.1f} s")
+
+
 def run_soak(
     base: Settings,
     minutes: float,
@@ -185,6 +211,7 @@ def run_soak(
     fault_every_s: float = 180.0,
     warmup_minutes: float = 5.0,
     seed: int | None = None,
+    nodes: int = 1,
 ) -> dict:
     rng = random.Random(seed)
     data_dir = base.data_dir / f"soak-{int(time.time())}"
@@ -197,7 +224,19 @@ def run_soak(
             "bootstrap_servers": f"localhost:{port}",
         }
     )
-    broker = LocalBroker(broker_settings)
+    broker: LocalBroker | LocalCluster
+    if nodes > 1:
+        broker = LocalCluster(
+            broker_settings,
+            nodes=nodes,
+            ports=[port] + [free_port() for _ in range(nodes - 1)],
+            controller_ports=[broker_settings.controller_port] + [free_port() for _ in range(nodes - 1)],
+        )
+        broker_settings = broker.client_settings(broker_settings)
+        kinds = CLUSTER_FAULTS
+    else:
+        broker = LocalBroker(broker_settings)
+        kinds = FAULTS
     broker.start(timeout=120)
     settings = scenario(broker_settings, "soak", free_port(), session_timeout_s=10.0, store="rocksdb://")
     steady = WorkerProcess(settings)
@@ -232,7 +271,7 @@ def run_soak(
                 publish_articles(settings, _articles(pool, published, int(owed)))
                 owed -= int(owed)
             if time.monotonic() >= next_fault:
-                kind = rng.choice(FAULTS)
+                kind = rng.choice(kinds)
                 _say(f"soak: {watch.elapsed() / 60:.1f} min: injecting {kind} after {len(published)} published")
                 watch.fault(kind)
                 _inject(kind, rng, broker, settings, faulty, extra, steady)
@@ -264,6 +303,7 @@ def run_soak(
         memory = watch.memory(warmup_minutes * 60)
         result = {
             "minutes": minutes,
+            "nodes": nodes,
             "throughput_per_s": round(throughput, 2),
             "rate_per_s": round(rate, 2),
             "published": len(published),
@@ -308,8 +348,11 @@ def main(
     rate: float | None = None,
     fault_every_s: float = 180.0,
     warmup_minutes: float = 5.0,
+    nodes: int = 1,
 ) -> int:
-    result = run_soak(base, minutes, rate=rate, fault_every_s=fault_every_s, warmup_minutes=warmup_minutes, seed=seed)
+    result = run_soak(
+        base, minutes, rate=rate, fault_every_s=fault_every_s, warmup_minutes=warmup_minutes, seed=seed, nodes=nodes
+    )
     print(
         f"published {result['published']} articles at {result['rate_per_s']}/s "
         f"(throughput {result['throughput_per_s']}/s), injected {result['faults_injected']} faults "

@@ -203,6 +203,35 @@ def test_properties_single_node_kraft_and_overrides(tmp_path: Path) -> None:
     assert "controller.listener.names=CONTROLLER\n" in text and "num.partitions=8\n" in text
 
 
+def test_cluster_nodes_share_one_quorum_and_cluster_id(tmp_path: Path) -> None:
+    from streams.settings import Settings
+    from streams.tools.cluster import LocalCluster
+
+    cluster = LocalCluster(Settings(data_dir=tmp_path, broker_port=29092, controller_port=29093))
+    voters = "1@localhost:29093,2@localhost:29095,3@localhost:29097"
+    assert cluster.bootstrap_servers == "localhost:29092,localhost:29094,localhost:29096"
+    assert cluster.client_settings().topic_replication == 3
+    ids = set()
+    for node_id, node in enumerate(cluster.nodes, start=1):
+        props = node.properties()
+        assert props["node.id"] == str(node_id) and props["controller.quorum.voters"] == voters
+        assert props["log.dirs"] == str(tmp_path / "cluster" / f"node-{node_id}" / "kafka-logs")
+        for key, value in {
+            "default.replication.factor": "3",
+            "min.insync.replicas": "2",
+            "offsets.topic.replication.factor": "3",
+            "transaction.state.log.replication.factor": "3",
+            "transaction.state.log.min.isr": "2",
+            "unclean.leader.election.enable": "false",
+        }.items():
+            assert props[key] == value, key
+        ids.add(node.cluster_id())
+    assert len(ids) == 1 and ids == {(tmp_path / "cluster" / "cluster.id").read_text().strip()}
+    assert LocalCluster(Settings(data_dir=tmp_path)).nodes[0].cluster_id() in ids  # kept across instances
+    with pytest.raises(BrokerError, match="more than one listener"):
+        LocalCluster(Settings(data_dir=tmp_path), ports=[1, 2, 3], controller_ports=[3, 4, 5])
+
+
 def test_java_version_parsing() -> None:
     assert _java_major('openjdk version "17.0.15" 2025-04-15') == 17
     assert _java_major('java version "1.8.0_392"') == 8
