@@ -12,26 +12,21 @@ from __future__ import annotations
 
 import shutil
 import time
-import urllib.request
 from collections import Counter
 
 import pytest
 
-from streams.kafka.clients import unconsumed
 from streams.tools.faults import (
-    committed_events,
     corpus,
-    event_id_counts,
-    expected_country_totals,
     processed,
     publish_articles,
     scenario,
     wait_all_processed,
     wait_processed_at_least,
-    wait_tables,
 )
 from streams.tools.worker import WorkerProcess
 from tests.support import free_port
+from tests.support.exactly_once import check, metric, outcome, table_agent_uncommitted
 from tests.support.reference import clean_run, country_totals
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # workers killed and restarted, a broker bounced
@@ -47,26 +42,6 @@ def _scenario(kafka_settings, name: str):
     return scenario(kafka_settings, name, free_port(), session_timeout_s=10.0, store="rocksdb://")
 
 
-def _metric(worker: WorkerProcess, name: str, labels: str) -> float:
-    with urllib.request.urlopen(worker.metrics_url, timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(f"{name}{{{labels}}} "):
-                return float(line.split()[1])
-    return 0.0
-
-
-def _outcome(settings) -> dict:
-    events = committed_events(settings)
-    expected = expected_country_totals(events)
-    tables = wait_tables(settings, expected)
-    return {
-        "ids": event_id_counts(events),
-        "expected": expected,
-        "tables": tables,
-        "events": {r["value"]["event_id"]: (topic, r["value"]) for topic, records in events.items() for r in records},
-    }
-
-
 def _settled(read, timeout: float = 30) -> int:
     """`read()` once two answers a second apart agree."""
     deadline, last = time.monotonic() + timeout, read()
@@ -76,48 +51,6 @@ def _settled(read, timeout: float = 30) -> int:
             return now
         last = now
     raise AssertionError(f"still moving after {timeout:.0f} s: {last}")
-
-
-def _table_agent_uncommitted(settings, timeout: float = 30) -> int:
-    """Country-mention events the table agent has not committed yet (0 once its commits caught up)."""
-    deadline = time.monotonic() + timeout
-    while (
-        behind := unconsumed(settings, settings.app_id, settings.topic_country_mentions)
-    ) and time.monotonic() < deadline:
-        time.sleep(1)
-    return behind
-
-
-def _check(run: dict, clean: dict, name: str) -> None:
-    twice = {event_id: n for event_id, n in run["ids"].items() if n > 1}
-    missing = set(clean["ids"]) - set(run["ids"])
-    extra = set(run["ids"]) - set(clean["ids"])
-    print(
-        f"{name}: {sum(run['ids'].values())} committed events, {len(run['ids'])} distinct; "
-        f"missing {len(missing)}, extra {len(extra)}, duplicated {len(twice)}; "
-        f"{len(run['tables'] or {})} countries, {sum((run['tables'] or {}).values())} mentions"
-    )
-    assert not twice, f"{len(twice)} event ids committed more than once"
-    if missing or extra:
-        for event_id in sorted(missing | extra):
-            topic, value = (run if event_id in extra else clean)["events"][event_id]
-            print(
-                "missing" if event_id in missing else "extra",
-                topic,
-                {
-                    k: value.get(k)
-                    for k in ("article_id", "canonical", "text", "actor", "target", "country", "count", "start")
-                },
-            )
-    assert not missing and not extra, (len(missing), len(extra))
-    off = {
-        c: (run["tables"] or {}).get(c)
-        for c in set(run["expected"]) | set(run["tables"] or {})
-        if (run["tables"] or {}).get(c) != run["expected"].get(c)
-    }
-    print(f"{name}: countries whose served count differs from the committed events: {off}")
-    assert not off, "the served table is not the sum of the committed events"
-    assert run["tables"] == clean["tables"]
 
 
 @pytest.fixture(scope="module")
@@ -159,13 +92,13 @@ def _faulty_run(clean: dict, kafka_settings, name: str, fault, workers: int = 1)
         print(f"{name}: fault after {done} committed articles")
         counted = fault(settings, started)
         wait_all_processed(settings)
-        _check(_outcome(settings), clean, name)
-        for outcome, expected in (counted or {}).items():
-            found = _metric(started[0], "newswire_articles_processed_total", f'outcome="{outcome}"')
-            print(f"{name}: the worker counted {found:g} articles {outcome}, expected {expected}")
-            assert found == expected, (outcome, found, expected)
+        check(outcome(settings), clean, name)
+        for label, expected in (counted or {}).items():
+            found = metric(started[0], "newswire_articles_processed_total", f'outcome="{label}"')
+            print(f"{name}: the worker counted {found:g} articles {label}, expected {expected}")
+            assert found == expected, (label, found, expected)
         # Faust's own commits of the table agent's input keep up too (a restart does not replay much).
-        assert _table_agent_uncommitted(settings) == 0
+        assert table_agent_uncommitted(settings) == 0
     finally:
         for worker in reversed(started):
             worker.stop()

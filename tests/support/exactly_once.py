@@ -1,6 +1,6 @@
 """What a fault run committed, and its check against a clean run of the same input: nothing missing, nothing
-extra, nothing twice, the served tables exact. The same checks as tests/runtime/test_exactly_once.py's (which
-keeps its own copies for now), shared here for tests/tools/test_cluster.py."""
+extra, nothing twice, the served tables exact. Shared by tests/runtime/test_exactly_once.py (one
+broker) and tests/tools/test_cluster.py (three)."""
 
 from __future__ import annotations
 
