@@ -4,7 +4,7 @@ Shared by quotes (speaker) and stances (actor, target):
 
 * pronouns "he"/"she" -> a subject earlier in the sentence, else the only (or subject) person of
   the previous sentence, else the latest subject of the three before, never across a known
-  gender ("Mr Howard" is not "she"); "it" speaking -> the organisation or country that was the
+  gender ("Mr Howard" is not "she", nor "Kamala Harris" "he": gender.py); "it" speaking -> the organisation or country that was the
   subject just before ("the OECD said ... it added"); other pronouns -> None (no guess).
   `link_references` resolves subject pronouns and descriptions in reading order first, so each
   leans on the earlier ones ("he ... he ... he" stays with the first "he"'s person);
@@ -241,6 +241,7 @@ def resolve(
 def link_references(doc: Doc, entities: ArticleEntities, quoted: Ranges, excluded: Ranges) -> None:
     """Resolve, in reading order, the subjects that are pronouns or descriptions ("he", "the
     cardinal", "a spokesman") and record them, so each later one can lean on the earlier ones."""
+    entities.learn_gender(quoted)
     for token in doc_index(doc).tokens:
         if token.dep_ not in ("nsubj", "nsubjpass") or quoted.contains(token.idx) or excluded.contains(token.idx):
             continue
