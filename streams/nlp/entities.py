@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .countries import CountryMention
 from .country_names import AMBIGUOUS_COUNTRY_NAMES, country_name, load_gazetteer
-from .gender import name_gender, pronoun_votes, verdict
+from .gender import name_gender
 from .text import Ranges, doc_index
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
@@ -639,8 +639,8 @@ class ArticleEntities:
         self._bodies: list[tuple[int, bool, Entity]] = []
         self._roles: list[tuple[int, set[str], Entity]] = []  # (start, title words around it, entity)
         self.links: dict[int, Entity | None] = {}  # token index -> what a pronoun/description refers to
-        # entity id -> "m" / "f": from titles, else the first name (gender.py), else the article's
-        # unambiguous pronouns (learn_gender), else pronouns already linked.
+        # entity id -> "m" / "f": from titles, else the first name (gender.py), else the pronouns
+        # already linked to the person.
         self.gender: dict[str, str] = {}
         self._sent_starts = doc_index(body).sent_starts if body is not None else [0]
         for entity in entities:
@@ -691,22 +691,6 @@ class ArticleEntities:
             known = name_gender(entity.canonical, TITLE_WORDS | PERSON_TITLES)
             if known is not None:
                 self.gender[entity.id] = known
-
-    def learn_gender(self, skip: Ranges | None = None) -> None:
-        """Genders from the article's own unambiguous pronouns (gender.pronoun_votes), for the
-        people no title or first name settled; called before any pronoun is resolved."""
-        if self._body is None:
-            return
-        if all(e.id in self.gender for _, _, e in self._persons):
-            return
-        # Every person's mentions count, known or not: each is someone else named in the sentence.
-        mentions = [(start, e.id) for start, _, e in self._persons]
-        votes = pronoun_votes(doc_index(self._body).tokens, mentions, self._sent_starts, skip)
-        for pid, (male, female) in votes.items():
-            if pid not in self.gender:
-                found = verdict(male, female)
-                if found is not None:
-                    self.gender[pid] = found
 
     def for_token(self, token: Token) -> Entity | None:
         return self._by_body_token.get(token.i)

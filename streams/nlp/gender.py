@@ -99,9 +99,9 @@ def pronoun_votes(
 
     `mentions` are (character offset, person id) of the people's names, `sent_starts` the
     sentences' first character offsets, `skip` what to leave out (a `Ranges` of quotations: the
-    pronouns of someone else's words). A pronoun counts for a person when its sentence names
-    only that person, before it; or when its sentence names nobody before it and the previous
-    sentence names only that person.
+    pronouns of someone else's words). A subject, possessive or reflexive pronoun counts for a
+    person when its sentence names only that person, before it; a subject pronoun also when its
+    sentence names nobody before it and the previous sentence names only that person.
     """
 
     def sentence_of(offset: int) -> int:
@@ -117,15 +117,23 @@ def pronoun_votes(
             continue
         if skip is not None and skip.contains(t.idx):
             continue
+        # An object ("Clinton attacked him") is most often someone else: only subjects,
+        # possessives and reflexives ("Clinton said she", "Blair and his wife", "Brown himself").
+        subject = t.dep_ in ("nsubj", "nsubjpass")
+        if not (subject or t.dep_ == "poss" or t.tag_ == "PRP$" or t.lower_.endswith("self")):
+            continue
         k = sentence_of(t.idx)
         here = by_sentence.get(k, [])
         before = [pid for start, pid in here if start < t.idx]
         if before:
             people = {pid for _, pid in here}
-        else:
+        elif subject:
+            # "Mr Blair arrived late. He said ...": a subject naming nobody before it.
             people = {pid for _, pid in by_sentence.get(k - 1, [])}
             if not people:
                 continue
+        else:
+            continue
         if len(people) != 1:
             continue
         pid = next(iter(people))

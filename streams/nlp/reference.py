@@ -241,7 +241,6 @@ def resolve(
 def link_references(doc: Doc, entities: ArticleEntities, quoted: Ranges, excluded: Ranges) -> None:
     """Resolve, in reading order, the subjects that are pronouns or descriptions ("he", "the
     cardinal", "a spokesman") and record them, so each later one can lean on the earlier ones."""
-    entities.learn_gender(quoted)
     for token in doc_index(doc).tokens:
         if token.dep_ not in ("nsubj", "nsubjpass") or quoted.contains(token.idx) or excluded.contains(token.idx):
             continue
