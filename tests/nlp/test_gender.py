@@ -48,19 +48,20 @@ def test_shipped_table_is_learned_and_knows_common_names():
 def test_table_keeps_only_names_with_evidence_and_a_clear_majority():
     from collections import Counter
 
-    counts = {"anna": Counter(f=5), "kim": Counter(m=3, f=3), "otto": Counter(m=2), "alex": Counter(m=9, f=1)}
+    counts = {"anna": Counter(f=5), "kim": Counter(m=3, f=3), "otto": Counter(m=1), "alex": Counter(m=9, f=1), "sam": Counter(m=3, f=1)}
     rows = [line.split("\t") for line in table_lines(counts, ["x.jsonl"]) if not line.startswith("#")]
     assert rows == [["alex", "m", "9", "1"], ["anna", "f", "0", "5"]]
 
 
 def test_pronoun_votes_count_only_unambiguous_pronouns(nlp):
-    doc = nlp("Maria Lopez thanked the volunteers. She praised her staff. Maria Lopez met John Smith. He smiled.")
+    doc = nlp("Maria Lopez thanked her volunteers. She praised her staff. Maria Lopez met John Smith. He smiled.")
     index = doc_index(doc)
     text = index.text
     mentions = [(text.index("Maria Lopez"), "maria"), (text.rindex("Maria Lopez"), "maria")]
     mentions.append((text.index("John Smith"), "john"))
     votes = gender.pronoun_votes(index.tokens, mentions, index.sent_starts)
-    # "She", "her": the only person named; "He" follows a sentence naming two people.
+    # "her" after the only name of its sentence, "She" opening the next; not the next sentence's
+    # possessive "her" (a subject only); "He" follows a sentence naming two people.
     assert votes == {"maria": [0, 2]}
 
 
@@ -73,9 +74,9 @@ def test_article_votes_from_titles_and_pronouns(nlp):
 
 
 def test_he_does_not_resolve_to_a_woman_named_by_her_first_name(nlp):
-    # Without the first name's gender "He" would be Harris, the only person of the sentence before.
-    text = "Kamala Harris spoke to voters in Ohio on Tuesday. “We will win this state,” he said."
-    assert gender.name_gender("Kamala Harris") == "f"
+    # Without the first name's gender "He" would be Clinton, the only person of the sentence before.
+    text = "Hillary Clinton spoke to voters in Ohio on Tuesday. “We will win this state,” he said."
+    assert gender.name_gender("Hillary Clinton") == "f"
     assert _speakers(nlp, text) == [None]
 
 
@@ -87,12 +88,11 @@ def test_he_skips_the_woman_for_the_man_of_the_previous_sentence(nlp):
     assert _speakers(nlp, text) == ["Bernie Sanders"]
 
 
-def test_she_learned_from_the_article_when_the_name_is_not_in_the_table(nlp):
-    # "Zanele" is in no table: the article's "her" (a sentence naming her alone) says who she is.
+def test_a_title_in_the_article_beats_the_first_name(nlp):
+    # "Alex" is a man's name in the table; "Ms Smith" says this Alex is a woman.
     text = (
-        "The board thanked Zanele Mbeki for her years of work. "
-        "Zanele Mbeki and Tomasz Wrobel opened the new school on Friday. "
-        "“This is a great day for the town,” he said."
+        "Alex Smith chaired the meeting with the council on Monday. Ms Smith thanked the staff. "
+        "“We have done what we promised,” she said."
     )
-    assert gender.name_gender("Zanele Mbeki") is None
-    assert _speakers(nlp, text) == ["Tomasz Wrobel"]
+    assert gender.name_gender("Alex Smith") == "m"
+    assert _speakers(nlp, text) == ["Alex Smith"]

@@ -20,7 +20,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from ...jsonl import read_jsonl
+from ...domain.jsonl import read_jsonl
 from ..quotes import find_quoted_spans
 from .candidates import (
     content_candidates,
