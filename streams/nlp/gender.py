@@ -1,15 +1,18 @@
 """A person's gender, for pronouns: "he" is not Kamala Harris, "she" is not Mr Howard.
 
-Three sources, strongest first (entities.ArticleEntities.gender keeps the first one found):
+Two sources, the stronger first (entities.ArticleEntities.gender keeps the first one found, then
+the pronouns already linked to the person in reading order):
 
 1. a title or relation word before one of the person's mentions in the article ("Mr Howard",
    "Dame Judi Dench", "his wife Cherie"): entities.py, MALE_TITLES / FEMALE_TITLES;
 2. the person's first name, looked up in `data/first-names.tsv`: a table learned from news text
-   by gender_build.py (the pronouns and titles that unambiguously refer to people of each first
-   name in BBC News and PolNeAR train), not a hand list; names used for both are left out;
-3. the article's own unambiguous pronouns (`pronoun_votes`): a "he"/"she" in a sentence that names
-   one person only, after the name, or at the start of the next sentence before anyone else is
-   named. The same rule counted the table's evidence.
+   by gender_build.py (the titles and the pronouns that can only refer to people of each first
+   name in BBC News and PolNeAR train: `pronoun_votes`), not a hand list; names used for both
+   are left out.
+
+The article's own `pronoun_votes` are not a third source at run time: tried on the dev gold, they
+gave a person the gender of whoever the article was about (an interview's "he" after "Kamala
+Harris") and cost three quotes' speakers; counted over thousands of articles they even out.
 
 Unknown stays unknown: a pronoun may then refer to anyone (reference.py, speakers.py).
 """
@@ -24,9 +27,18 @@ from pathlib import Path
 from spacy.tokens import Token
 
 DATA_FILE = Path(__file__).parent / "data" / "first-names.tsv"
-PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
-# An article's pronouns decide for a person when one gender has at least this many votes and
-# at least twice the other's (gender_build.py: the same rule, per article, for the table).
+PRONOUN_GENDER = {
+    "he": "m",
+    "him": "m",
+    "his": "m",
+    "himself": "m",
+    "she": "f",
+    "her": "f",
+    "hers": "f",
+    "herself": "f",
+}
+# An article's pronouns and titles decide for a person (gender_build.py) when one gender has at least
+# this many votes and at least twice the other's.
 ARTICLE_MIN_VOTES = 1
 ARTICLE_RATIO = 2.0
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.nlp import analyze_article, load_pipeline
-from streams.nlp import gender
+from streams.nlp import analyze_article, gender, load_pipeline
 from streams.nlp.gender_build import article_votes, table_lines
 from streams.nlp.text import doc_index
 
@@ -48,7 +47,13 @@ def test_shipped_table_is_learned_and_knows_common_names():
 def test_table_keeps_only_names_with_evidence_and_a_clear_majority():
     from collections import Counter
 
-    counts = {"anna": Counter(f=5), "kim": Counter(m=3, f=3), "otto": Counter(m=1), "alex": Counter(m=9, f=1), "sam": Counter(m=3, f=1)}
+    counts = {
+        "anna": Counter(f=5),
+        "kim": Counter(m=3, f=3),
+        "otto": Counter(m=1),
+        "alex": Counter(m=9, f=1),
+        "sam": Counter(m=3, f=1),
+    }
     rows = [line.split("\t") for line in table_lines(counts, ["x.jsonl"]) if not line.startswith("#")]
     assert rows == [["alex", "m", "9", "1"], ["anna", "f", "0", "5"]]
 
@@ -82,8 +87,7 @@ def test_he_does_not_resolve_to_a_woman_named_by_her_first_name(nlp):
 
 def test_he_skips_the_woman_for_the_man_of_the_previous_sentence(nlp):
     text = (
-        "Hillary Clinton and Bernie Sanders debated in Brooklyn on Thursday. "
-        "“The banks have too much power,” he said."
+        "Hillary Clinton and Bernie Sanders debated in Brooklyn on Thursday. “The banks have too much power,” he said."
     )
     assert _speakers(nlp, text) == ["Bernie Sanders"]
 
