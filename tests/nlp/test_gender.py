@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from streams.nlp import analyze_article, gender, load_pipeline
+from streams.nlp.analyze import prepare
 from streams.nlp.gender_build import article_votes, table_lines
 from streams.nlp.text import doc_index
 
@@ -79,10 +80,14 @@ def test_article_votes_from_titles_and_pronouns(nlp):
 
 
 def test_he_does_not_resolve_to_a_woman_named_by_her_first_name(nlp):
-    # Without the first name's gender "He" would be Clinton, the only person of the sentence before.
+    # Without the first name's gender "he" would be Clinton, the only person of the sentence before.
     text = "Hillary Clinton spoke to voters in Ohio on Tuesday. “We will win this state,” he said."
     assert gender.name_gender("Hillary Clinton") == "f"
-    assert _speakers(nlp, text) == [None]
+    p = prepare(nlp(text))
+    he = next(t for t in p.body if t.lower_ == "he")
+    assert p.entities.links[he.i] is None
+    person = next(e for e in p.entities.entities if e.canonical == "Hillary Clinton")
+    assert p.entities.gender[person.id] == "f"
 
 
 def test_he_skips_the_woman_for_the_man_of_the_previous_sentence(nlp):
