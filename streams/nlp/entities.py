@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .countries import CountryMention
 from .country_names import AMBIGUOUS_COUNTRY_NAMES, country_name, load_gazetteer
+from .gender import name_gender
 from .text import Ranges, doc_index
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
@@ -638,7 +639,9 @@ class ArticleEntities:
         self._bodies: list[tuple[int, bool, Entity]] = []
         self._roles: list[tuple[int, set[str], Entity]] = []  # (start, title words around it, entity)
         self.links: dict[int, Entity | None] = {}  # token index -> what a pronoun/description refers to
-        self.gender: dict[str, str] = {}  # entity id -> "m" / "f", from honorifics and pronouns already linked
+        # entity id -> "m" / "f": from titles, else the first name (gender.py), else the pronouns
+        # already linked to the person.
+        self.gender: dict[str, str] = {}
         self._sent_starts = doc_index(body).sent_starts if body is not None else [0]
         for entity in entities:
             self._index(entity)
@@ -683,6 +686,11 @@ class ArticleEntities:
                 self._roles.append((m.start, roles, entity))
             elif entity.label in ("ORG", "GPE"):
                 self._bodies.append((m.start, self._is_subject(span.root), entity))
+        if entity.label == "PERSON" and entity.id not in self.gender:
+            # No title in the article says: the first name may ("Kamala Harris" is not "he").
+            known = name_gender(entity.canonical, TITLE_WORDS | PERSON_TITLES)
+            if known is not None:
+                self.gender[entity.id] = known
 
     def for_token(self, token: Token) -> Entity | None:
         return self._by_body_token.get(token.i)

@@ -4,8 +4,9 @@ Shared by quotes (speaker) and stances (actor, target):
 
 * pronouns "he"/"she" -> a subject earlier in the sentence, else the only (or subject) person of
   the previous sentence, else the latest subject of the three before, never across a known
-  gender ("Mr Howard" is not "she"); "it" speaking -> the organisation or country that was the
-  subject just before ("the OECD said ... it added"); other pronouns -> None (no guess).
+  gender ("Mr Howard" is not "she", nor "Hillary Clinton" "he": gender.py); "it" speaking -> the
+  organisation or country that was the subject just before ("the OECD said ... it added"); other
+  pronouns -> None (no guess).
   `link_references` resolves subject pronouns and descriptions in reading order first, so each
   leans on the earlier ones ("he ... he ... he" stays with the first "he"'s person);
 * a name -> its entity; a capital or seat of government -> its country ("Moscow said" -> Russia);
