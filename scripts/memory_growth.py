@@ -7,7 +7,8 @@ the corpus under new ids as `newswire soak` does (`-r1`, `-r2`, ...: same text);
 appends " (Update N.)" to each text as `streams.tools.faults.corpus` does past the corpus's length.
 
 Every `--every` articles it prints one line: articles done, RSS (MiB, from /proc/self/status), the
-size of spaCy's StringStore and Vocab, the entries of our caches (the morphology table, the lru_caches
+size of spaCy's StringStore and Vocab (the lexemes it indexes: `len(nlp.vocab)` counts every lexeme
+ever made, those a memory zone dropped too), the entries of our caches (the morphology table, the lru_caches
 of streams.nlp), and with `--tracemalloc` the lines whose allocations grew most since the last line.
 The last line is one JSON object: RSS and vocabulary after the first loop (the warm-up) and at the end.
 
@@ -101,13 +102,15 @@ def main() -> int:
             "articles": done,
             "rss_mib": round(rss_mib(), 1),
             "strings": len(nlp.vocab.strings),
-            "vocab": len(nlp.vocab),
+            "vocab": sum(1 for _ in nlp.vocab),  # lexemes indexed (len(nlp.vocab) counts every one ever made)
             "caches": cache_sizes(nlp),
         }
 
     while done < args.articles:
         lines = list(itertools.islice(source, min(s.batch_size, args.articles - done)))
-        articles = [parse_article(line, None, s.max_article_bytes, s.max_text_chars, s.naive_timezone) for line in lines]
+        articles = [
+            parse_article(line, None, s.max_article_bytes, s.max_text_chars, s.naive_timezone) for line in lines
+        ]
         analyses = analyze_articles([a.as_dict() for a in articles], nlp, s.batch_size)
         for article, analysis in zip(articles, analyses, strict=True):
             for e in events_for(analysis, article.published_at, article.published_at_assumed, article.dropped):

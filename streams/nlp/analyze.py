@@ -2,11 +2,16 @@
 
 `analyze_articles` parses every title and body of a batch in one `nlp.pipe` call (spaCy's
 batching is where the throughput is), then runs the pure extractors on each parsed article.
+
+The batch runs in one spaCy memory zone (`Language.memory_zone`): the words, lexemes and strings
+its texts bring are freed when it ends, so a long-running worker's vocabulary does not grow with
+every new word it reads. Nothing of a Doc leaves the zone: the analyses are plain Python values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,14 +60,22 @@ def analyze_articles(
         if a.get("title"):
             texts.append(a["title"])
         texts.append(a["text"])
-    docs = iter(nlp.pipe(texts, batch_size=batch_size))
     results = []
-    for a in normalised:
-        title_doc = next(docs) if a.get("title") else None
-        body_doc = next(docs)
-        article_id = a.get("id") or article_id_for(a["text"], a.get("title"))
-        results.append(analyze_doc(body_doc, title_doc, article_id=str(article_id), meta=ArticleMeta.of(a)))
+    with memory_zone(nlp):
+        docs = iter(nlp.pipe(texts, batch_size=batch_size))
+        for a in normalised:
+            title_doc = next(docs) if a.get("title") else None
+            body_doc = next(docs)
+            article_id = a.get("id") or article_id_for(a["text"], a.get("title"))
+            results.append(analyze_doc(body_doc, title_doc, article_id=str(article_id), meta=ArticleMeta.of(a)))
     return results
+
+
+@contextmanager
+def memory_zone(nlp: Language) -> Iterator[None]:
+    """`nlp.memory_zone()`, unless the caller is in one already (zones do not nest)."""
+    with nullcontext() if nlp.vocab.in_memory_zone else nlp.memory_zone():
+        yield
 
 
 def analyze_article(article: dict[str, Any] | str, nlp: Language) -> dict[str, Any]:
