@@ -10,7 +10,9 @@ Every `--every` articles it prints one line: articles done, RSS (MiB, from /proc
 size of spaCy's StringStore and Vocab (the lexemes it indexes: `len(nlp.vocab)` counts every lexeme
 ever made, those a memory zone dropped too), the entries of our caches (the morphology table, the lru_caches
 of streams.nlp), and with `--tracemalloc` the lines whose allocations grew most since the last line.
-The last line is one JSON object: RSS and vocabulary after the first loop (the warm-up) and at the end.
+The last line is one JSON object: RSS and vocabulary after the first loop (the warm-up) and at the end,
+and the RSS growth as `newswire soak` reckons it: the most after the warm-up over the RSS at its end.
+`--trim` adds the RSS after handing free heap memory back (glibc malloc_trim): what is live.
 
     PYTHONPATH=. .venv/bin/python scripts/memory_growth.py [--articles 6000] [--every 500] [--tracemalloc]
 """
@@ -18,6 +20,8 @@ The last line is one JSON object: RSS and vocabulary after the first loop (the w
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import itertools
 import json
@@ -40,6 +44,16 @@ def rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def malloc_trim() -> bool:
+    """Hand the C heap's free memory back to the OS (glibc's malloc_trim); False where there is none."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is None or not hasattr(libc, "malloc_trim"):
+        return False
+    libc.malloc_trim(0)
+    return True
 
 
 def records(path: Path, updates: bool):
@@ -81,6 +95,10 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS)
     parser.add_argument("--updates", action="store_true", help="new texts per loop, not only new ids")
     parser.add_argument("--tracemalloc", action="store_true", help="top growing allocation sites (slow)")
+    parser.add_argument("--frames", type=int, default=1, help="traceback depth of --tracemalloc")
+    parser.add_argument(
+        "--trim", action="store_true", help="also the RSS after malloc_trim(0) at each line: live memory, not free"
+    )
     parser.add_argument("--top", type=int, default=8)
     args = parser.parse_args()
 
@@ -89,22 +107,28 @@ def main() -> int:
     nlp.max_length = max(nlp.max_length, s.max_text_chars + 1)
     corpus_size = sum(1 for line in args.corpus.open(encoding="utf-8") if line.strip())
     if args.tracemalloc:
-        tracemalloc.start(8)
+        tracemalloc.start(args.frames)
     snapshot = tracemalloc.take_snapshot() if args.tracemalloc else None
     source = records(args.corpus, args.updates)
     done = events = 0
     warm: dict | None = None
+    after_warm: list[dict] = []  # the lines from the warm one on: the soak's "max after warm-up"
     started = time.perf_counter()
     print(f"spaCy pipeline {s.model}, batch {s.batch_size}, corpus {corpus_size} articles", file=sys.stderr)
 
     def figures() -> dict:
-        return {
+        row = {
             "articles": done,
             "rss_mib": round(rss_mib(), 1),
             "strings": len(nlp.vocab.strings),
             "vocab": sum(1 for _ in nlp.vocab),  # lexemes indexed (len(nlp.vocab) counts every one ever made)
             "caches": cache_sizes(nlp),
         }
+        if args.tracemalloc:
+            row["traced_mib"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+        if args.trim and malloc_trim():
+            row["rss_trimmed_mib"] = round(rss_mib(), 1)
+        return row
 
     while done < args.articles:
         lines = list(itertools.islice(source, min(s.batch_size, args.articles - done)))
@@ -125,13 +149,16 @@ def main() -> int:
             print(json.dumps(row), flush=True)
             if warm is None and done >= corpus_size:
                 warm = row
+            if warm is not None:
+                after_warm.append(row)
             if snapshot is not None:
                 now = tracemalloc.take_snapshot()
                 for stat in now.compare_to(snapshot, "lineno")[: args.top]:
                     print(f"    {stat}", flush=True)
                 snapshot = now
-    end = figures()
+    end = after_warm[-1] if after_warm else figures()
     warm = warm or end
+    rss_max = max(r["rss_mib"] for r in after_warm or [end])
     print(
         json.dumps(
             {
@@ -140,7 +167,17 @@ def main() -> int:
                 "warm_after_articles": warm["articles"],
                 "rss_warm_mib": warm["rss_mib"],
                 "rss_end_mib": end["rss_mib"],
-                "rss_growth": round(end["rss_mib"] / warm["rss_mib"] - 1, 4),
+                "rss_max_mib": rss_max,
+                "rss_growth": round(rss_max / warm["rss_mib"] - 1, 4),
+                **(
+                    {
+                        "rss_trimmed_warm_mib": warm["rss_trimmed_mib"],
+                        "rss_trimmed_end_mib": end["rss_trimmed_mib"],
+                        "rss_trimmed_growth": round(end["rss_trimmed_mib"] / warm["rss_trimmed_mib"] - 1, 4),
+                    }
+                    if "rss_trimmed_mib" in warm and "rss_trimmed_mib" in end
+                    else {}
+                ),
                 "strings_warm": warm["strings"],
                 "strings_end": end["strings"],
                 "vocab_warm": warm["vocab"],
