@@ -39,11 +39,12 @@ from streams.nlp import analyze_articles, load_pipeline  # noqa: E402
 from streams.settings import SHARED_CORPUS, get_settings  # noqa: E402
 
 
-def rss_mib() -> float:
+def rss_mib(field: str = "VmRSS") -> float:
+    """A memory figure of this process, in MiB: VmRSS, or its parts RssAnon (heap) and RssFile (mapped files)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def malloc_trim() -> bool:
@@ -120,6 +121,8 @@ def main() -> int:
         row = {
             "articles": done,
             "rss_mib": round(rss_mib(), 1),
+            "anon_mib": round(rss_mib("RssAnon"), 1),
+            "file_mib": round(rss_mib("RssFile"), 1),
             "strings": len(nlp.vocab.strings),
             "vocab": sum(1 for _ in nlp.vocab),  # lexemes indexed (len(nlp.vocab) counts every one ever made)
             "caches": cache_sizes(nlp),
