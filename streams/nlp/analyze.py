@@ -6,6 +6,7 @@ batching is where the throughput is), then runs the pure extractors on each pars
 The batch runs in one spaCy memory zone (`Language.memory_zone`): the words, lexemes and strings
 its texts bring are freed when it ends, so a long-running worker's vocabulary does not grow with
 every new word it reads. Nothing of a Doc leaves the zone: the analyses are plain Python values.
+After it, the heap memory the batch freed goes back to the OS (`pipeline.release_free_memory`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .attribution.model import AttributionModel, load_model
 from .attribution.speakers import Evidence, SpeakerContext, choose
 from .countries import count_countries, find_country_mentions
 from .entities import ArticleEntities, extract_entities
-from .pipeline import EXTRACTOR_VERSION, prepare_pipeline
+from .pipeline import EXTRACTOR_VERSION, prepare_pipeline, release_free_memory
 from .quotes import Quote, extract_indirect_quotes, extract_quotes, find_quoted_spans
 from .reference import link_references
 from .stances import extract_stances
@@ -68,6 +69,7 @@ def analyze_articles(
             body_doc = next(docs)
             article_id = a.get("id") or article_id_for(a["text"], a.get("title"))
             results.append(analyze_doc(body_doc, title_doc, article_id=str(article_id), meta=ArticleMeta.of(a)))
+    release_free_memory()
     return results
 
 
