@@ -6,7 +6,10 @@ batching is where the throughput is), then runs the pure extractors on each pars
 The batch runs in one spaCy memory zone (`Language.memory_zone`): the words, lexemes and strings
 its texts bring are freed when it ends, so a long-running worker's vocabulary does not grow with
 every new word it reads. Nothing of a Doc leaves the zone: the analyses are plain Python values.
-After it, the heap memory the batch freed goes back to the OS (`pipeline.release_free_memory`).
+Each Doc is freed as soon as its article is done (the indexes the extractors keep in its user_data
+refer back to it: a cycle only a full garbage collection would break, rare in a process holding the
+gazetteer's millions of objects), and after the batch the heap memory it freed goes back to the OS
+(`pipeline.release_free_memory`).
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ def analyze_articles(
             body_doc = next(docs)
             article_id = a.get("id") or article_id_for(a["text"], a.get("title"))
             results.append(analyze_doc(body_doc, title_doc, article_id=str(article_id), meta=ArticleMeta.of(a)))
+            for doc in (title_doc, body_doc):
+                if doc is not None:
+                    doc.user_data.clear()  # its indexes point back at it: freed now, not at a full gc
     release_free_memory()
     return results
 
