@@ -2,11 +2,20 @@
 
 `analyze_articles` parses every title and body of a batch in one `nlp.pipe` call (spaCy's
 batching is where the throughput is), then runs the pure extractors on each parsed article.
+
+The batch runs in one spaCy memory zone (`Language.memory_zone`): the words, lexemes and strings
+its texts bring are freed when it ends, so a long-running worker's vocabulary does not grow with
+every new word it reads. Nothing of a Doc leaves the zone: the analyses are plain Python values.
+Each Doc is freed as soon as its article is done (the indexes the extractors keep in its user_data
+refer back to it: a cycle only a full garbage collection would break, rare in a process holding the
+gazetteer's millions of objects), and after the batch the heap memory it freed goes back to the OS
+(`pipeline.release_free_memory`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +30,7 @@ from .attribution.model import AttributionModel, load_model
 from .attribution.speakers import Evidence, SpeakerContext, choose
 from .countries import count_countries, find_country_mentions
 from .entities import ArticleEntities, extract_entities
-from .pipeline import EXTRACTOR_VERSION, prepare_pipeline
+from .pipeline import EXTRACTOR_VERSION, prepare_pipeline, release_free_memory
 from .quotes import Quote, extract_indirect_quotes, extract_quotes, find_quoted_spans
 from .reference import link_references
 from .stances import extract_stances
@@ -55,14 +64,26 @@ def analyze_articles(
         if a.get("title"):
             texts.append(a["title"])
         texts.append(a["text"])
-    docs = iter(nlp.pipe(texts, batch_size=batch_size))
     results = []
-    for a in normalised:
-        title_doc = next(docs) if a.get("title") else None
-        body_doc = next(docs)
-        article_id = a.get("id") or article_id_for(a["text"], a.get("title"))
-        results.append(analyze_doc(body_doc, title_doc, article_id=str(article_id), meta=ArticleMeta.of(a)))
+    with memory_zone(nlp):
+        docs = iter(nlp.pipe(texts, batch_size=batch_size))
+        for a in normalised:
+            title_doc = next(docs) if a.get("title") else None
+            body_doc = next(docs)
+            article_id = a.get("id") or article_id_for(a["text"], a.get("title"))
+            results.append(analyze_doc(body_doc, title_doc, article_id=str(article_id), meta=ArticleMeta.of(a)))
+            for doc in (title_doc, body_doc):
+                if doc is not None:
+                    doc.user_data.clear()  # its indexes point back at it: freed now, not at a full gc
+    release_free_memory()
     return results
+
+
+@contextmanager
+def memory_zone(nlp: Language) -> Iterator[None]:
+    """`nlp.memory_zone()`, unless the caller is in one already (zones do not nest)."""
+    with nullcontext() if nlp.vocab.in_memory_zone else nlp.memory_zone():
+        yield
 
 
 def analyze_article(article: dict[str, Any] | str, nlp: Language) -> dict[str, Any]:

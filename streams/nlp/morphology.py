@@ -9,9 +9,18 @@ by running the real ruler and lemmatizer on a one-token scratch Doc, and writes 
 with one `Doc.from_array`. Tokens a multi-token pattern matches are done one by one with the
 ruler's own rules, in the ruler's order. The result is the same annotation, checked token for
 token against the two components (tests/nlp/test_nlp.py).
+
+The table outlives spaCy's memory zones (`analyze_articles` runs each batch in one): a word's
+strings are dropped from the StringStore when its zone ends, so an entry keeps its lemma as text
+and puts it back in the store when a later Doc uses the entry (the form is the Doc's own, the tag,
+dependency and morphology strings are permanent). The lemmatizer's own per-word cache is emptied
+at the end of each zone: with the table in front of it, it only serves the table's misses.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy
 from spacy.attrs import DEP, LEMMA, MORPH, ORTH, POS, TAG
@@ -22,7 +31,13 @@ from spacy.tokens._retokenize import set_token_attrs
 
 MORPHOLOGY_COMPONENT = "newswire_morphology"
 _OUT = [TAG, POS, MORPH, LEMMA, DEP]
-_MAX_CACHE = 500_000  # (form, tag, dep) keys; cleared when full so a long-running worker stays bounded
+# (form, tag, dep) keys; cleared when full so a long-running worker stays bounded. An entry is about
+# 500 bytes: 200,000 are ~100 MiB (the 2,225 BBC articles make 94,000). A miss costs ~60 us, so a
+# refill is ~12 s of CPU spread over the next few thousand articles.
+_MAX_CACHE = 200_000
+#: an entry: (tag, pos, morph, lemma, dep) ids, the ruler patterns that matched, and the lemma's text
+#: when it is not the form itself (None then: the Doc holds the form's string)
+_Entry = tuple[tuple[int, ...], tuple[int, ...], str | None]
 
 
 class Morphology:
@@ -33,7 +48,7 @@ class Morphology:
         self.ruler = ruler
         self.lemmatizer = lemmatizer
         self.vocab = ruler.vocab
-        self._cache: dict[tuple[int, int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._cache: dict[tuple[int, int, int], _Entry] = {}
         self._multi = Matcher(self.vocab)
         for key in range(len(ruler.attrs)):
             found = ruler.matcher.get(str(key))
@@ -43,9 +58,9 @@ class Morphology:
             if patterns:
                 self._multi.add(str(key), patterns)
 
-    def _entry(self, orth: int, tag: int, dep: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(tag, pos, morph, lemma, dep) the ruler and lemmatizer give a lone token, and the ids
-        of the ruler's patterns that matched it."""
+    def _entry(self, orth: int, tag: int, dep: int) -> _Entry:
+        """(tag, pos, morph, lemma, dep) the ruler and lemmatizer give a lone token, the ids of the
+        ruler's patterns that matched it, and the lemma's text unless it is the form."""
         scratch = Doc(self.vocab, words=[self.vocab.strings[orth]], spaces=[False])
         token = scratch[0]
         token.tag = tag
@@ -55,7 +70,8 @@ class Morphology:
         self.ruler.set_annotations(scratch, matches)
         if token.lemma == 0:
             token.lemma_ = self.lemmatizer.lemmatize(token)[0]
-        return (token.tag, token.pos, token.morph.key, token.lemma, token.dep), tuple(m[0] for m in matches)
+        lemma = token.lemma_ if token.lemma != orth else None
+        return (token.tag, token.pos, token.morph.key, token.lemma, token.dep), tuple(m[0] for m in matches), lemma
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
@@ -65,12 +81,15 @@ class Morphology:
             self._cache.clear()
         keys = doc.to_array([ORTH, TAG, DEP])
         cache = self._cache
+        intern = self.vocab.strings.add
         entries = []
         for orth, tag, dep in keys.tolist():
             key = (orth, tag, dep)
             entry = cache.get(key)
             if entry is None:
                 entry = cache[key] = self._entry(orth, tag, dep)
+            elif entry[2] is not None:
+                intern(entry[2])  # a no-op unless a memory zone ended since the entry was made
             entries.append(entry)
         values = numpy.array([e[0] for e in entries], dtype="uint64")
         multi = self._multi(doc, allow_missing=True) if len(self._multi) else []
@@ -90,6 +109,15 @@ class Morphology:
             if token.lemma == 0:
                 token.lemma_ = self.lemmatizer.lemmatize(token)[0]
         return doc
+
+    @contextmanager
+    def memory_zone(self, mem=None) -> Iterator[None]:
+        """Called by `Language.memory_zone`: the table stays valid (see the module's docstring); the
+        lemmatizer's cache, which would grow with every new word, is emptied."""
+        try:
+            yield
+        finally:
+            self.lemmatizer.cache.clear()
 
     def pipe(self, docs, batch_size: int = 128):
         for doc in docs:

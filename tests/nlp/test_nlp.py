@@ -525,6 +525,34 @@ def test_morphology_gives_the_same_annotation_as_the_model(nlp):
     assert lemmas["urged"] == "urge" and lemmas["saying"] == "say" and lemmas["was"] == "be"
 
 
+def test_a_batch_leaves_no_new_words_in_the_vocabulary(nlp):
+    """`analyze_articles` runs a batch in a spaCy memory zone: a worker's StringStore and Vocab do not
+    grow with the words it reads (a 60-minute soak's RSS grew by a fifth without it)."""
+    analyze_articles([{"id": "warm", "text": "The Zorblaxian envoy said Vantorria was quenbralling its ports."}], nlp)
+    strings, lexemes = len(nlp.vocab.strings), sum(1 for _ in nlp.vocab)  # (len(vocab) counts dropped ones too)
+    texts = [
+        "Ministers in Plorvania said the Draxmoor accord had been scrimbled, officials told Yelvetta Pruncks.",
+        "\u201cWe will not be glorbified,\u201d said Hamrick Tuvelsby, the head of the Quistlemere Trust.",
+    ]
+    result = analyze_articles([{"id": f"new-{i}", "text": t} for i, t in enumerate(texts)], nlp)
+    assert len(nlp.vocab.strings) == strings and sum(1 for _ in nlp.vocab) == lexemes
+    assert "Tuvelsby" in json.dumps(result)  # plain values, readable after the zone
+    # A zone inside the caller's own zone is the caller's (zones do not nest).
+    with nlp.memory_zone():
+        assert analyze_articles(texts[:1], nlp)[0]["entities"] == result[0]["entities"]
+
+
+def test_morphology_table_outlives_memory_zones(nlp):
+    """A word's lemma, memoised in one zone, is still readable in the next: its string was dropped
+    from the StringStore when the first zone ended (spaCy's KeyError E018 without the table's text)."""
+    for _ in range(2):  # the same words, tags and labels: the second time from the table
+        with nlp.memory_zone():
+            lemmas = [t.lemma_ for t in nlp("They zorbified the quenbrals.")]
+        assert lemmas == ["they", "zorbifie", "the", "quenbral", "."]  # the rule lemmatizer's guesses
+    assert "zorbified" not in nlp.vocab.strings
+    assert not nlp.get_pipe("lemmatizer").cache  # emptied when a zone ends
+
+
 def test_numpy_blas_gives_the_annotation_blis_gives(nlp):
     """The model's matrix products run on numpy's BLAS, held to one thread, with the same result."""
     from thinc.api import NumpyOps
