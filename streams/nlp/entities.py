@@ -873,7 +873,10 @@ class ArticleEntities:
             return None  # "OH" of "(R-OH)": too short to be a name
         label = "ORG" if any(t.lower_ in ORG_WORDS for t in words) else "PERSON"
         first, last = words[0], words[-1]
-        mention = Mention(text, first.idx, last.idx + len(last.text), "text", label, first.i, last.i + 1)
+        # The mention is the text as written from the first name word to the last (words left out between them
+        # stay in it, so its offsets hold); the canonical name is the name words alone.
+        end = last.idx + len(last.text)
+        mention = Mention(first.doc.text[first.idx : end], first.idx, end, "text", label, first.i, last.i + 1)
         entity = Entity(_unique_id(f"{label.lower()}:{slug(text)}", self.entities), text, label, None, [mention])
         self.entities.append(entity)
         self._index(entity)

@@ -243,6 +243,8 @@ class Campaign:
     characters: int = 0
     seconds: float = 0.0
     finding: str | None = None
+    #: the record that broke the promise, as Hypothesis shrank it (its last failing call): a reproducer
+    failing: tuple[bytes | None, bytes | None] | None = None
 
     def report(self) -> str:
         lines = [
@@ -252,6 +254,8 @@ class Campaign:
             "  outcomes: " + ", ".join(f"{k} {n}" for k, n in self.outcomes.most_common()),
         ]
         lines.append(f"  FOUND: {self.finding}" if self.finding else "  found: nothing (every promise held)")
+        if self.failing is not None:
+            lines.append(f"  record: value={self.failing[0]!r} key={self.failing[1]!r}")
         return "\n".join(lines)
 
 
@@ -274,7 +278,11 @@ def run(examples: int, nlp, max_bytes: int, max_chars: int, seed: int | None = N
     @given(records())
     def one(record):
         value, key, kind = record
-        outcome = check_record(value, key, nlp, max_bytes, max_chars)
+        try:
+            outcome = check_record(value, key, nlp, max_bytes, max_chars)
+        except Exception:
+            result.failing = (value, key)
+            raise
         result.examples += 1
         result.kinds[kind] += 1
         result.outcomes[outcome] += 1
@@ -317,6 +325,7 @@ def campaign(settings, examples: int, seed: int | None = None, report=None) -> i
                     "cases": dict(result.kinds),
                     "outcomes": dict(result.outcomes),
                     "finding": result.finding,
+                    "record": None if result.failing is None else [repr(part) for part in result.failing],
                 },
                 indent=2,
             )

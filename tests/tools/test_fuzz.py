@@ -77,6 +77,13 @@ def test_right_to_left_emoji_and_combining_marks_keep_their_offsets(big_nlp):
     )
 
 
+def test_a_speaker_name_with_words_left_out_keeps_its_offsets(big_nlp):
+    # Found by a 200,000-example campaign at 33,731: the name of a speaker the NER missed is "B M", its words
+    # left out between B and M ("000\uff001"), and the mention had said "B M" at the offsets of "B 000\uff001M".
+    record = _record({"id": "gap", "text": "\u201cYes,\u201d B 000\uff001M said."})
+    assert fuzz.check_record(record, b"gap", big_nlp, MAX_BYTES, MAX_CHARS) == "analysed"
+
+
 def test_a_broken_offset_is_found(big_nlp, monkeypatch):
     """The checks can fail: an event whose offsets point elsewhere is a finding."""
     real = fuzz.events_for
@@ -106,6 +113,7 @@ def test_a_campaign_reports_what_it_found(big_nlp, monkeypatch):
     monkeypatch.setattr(fuzz, "check_record", broken)
     result = fuzz.run(5, big_nlp, MAX_BYTES, MAX_CHARS, seed=7)
     assert result.finding == "ValueError: boom" and "FOUND: ValueError: boom" in result.report()
+    assert result.failing is not None and f"record: value={result.failing[0]!r}" in result.report()  # a reproducer
 
 
 def test_newswire_fuzz_command(tmp_path):
