@@ -20,6 +20,7 @@ long campaigns and prints what it found.
 from __future__ import annotations
 
 import json
+import signal
 import time
 import zlib
 from collections import Counter
@@ -245,11 +246,13 @@ class Campaign:
     finding: str | None = None
     #: the record that broke the promise, as Hypothesis shrank it (its last failing call): a reproducer
     failing: tuple[bytes | None, bytes | None] | None = None
+    interrupted: bool = False  # stopped by Ctrl-C (SIGINT): the figures are those of the examples run so far
 
     def report(self) -> str:
         lines = [
             f"newswire fuzz: {self.examples} examples in {self.seconds:.0f} s "
-            f"({self.examples / max(self.seconds, 1e-9):.0f}/s), {self.characters:,} characters of text",
+            f"({self.examples / max(self.seconds, 1e-9):.0f}/s), {self.characters:,} characters of text"
+            + (" (interrupted)" if self.interrupted else ""),
             "  cases:    " + ", ".join(f"{k} {n}" for k, n in self.kinds.most_common()),
             "  outcomes: " + ", ".join(f"{k} {n}" for k, n in self.outcomes.most_common()),
         ]
@@ -298,6 +301,8 @@ def run(examples: int, nlp, max_bytes: int, max_chars: int, seed: int | None = N
         one()
     except Exception as error:  # noqa: BLE001 - the shrunk counterexample is the campaign's finding
         result.finding = f"{type(error).__name__}: {error}"
+    except KeyboardInterrupt:  # a long campaign stopped by hand still reports what it ran
+        result.interrupted = True
     result.seconds = time.perf_counter() - started
     return result
 
@@ -310,6 +315,9 @@ def campaign(settings, examples: int, seed: int | None = None, report=None) -> i
 
     nlp = load_pipeline(settings.model, settings.blas)
     nlp.max_length = max(nlp.max_length, settings.max_text_chars + 1)  # as the worker does
+    # SIGTERM stops a campaign as Ctrl-C does (a campaign started in the background ignores SIGINT): it prints
+    # and writes the figures of the examples it ran.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tqdm(total=examples, unit="record", desc="fuzz", mininterval=2.0) as bar:
         result = run(
             examples, nlp, settings.max_article_bytes, settings.max_text_chars, seed, progress=lambda c: bar.update(1)
@@ -325,9 +333,10 @@ def campaign(settings, examples: int, seed: int | None = None, report=None) -> i
                     "cases": dict(result.kinds),
                     "outcomes": dict(result.outcomes),
                     "finding": result.finding,
+                    "interrupted": result.interrupted,
                     "record": None if result.failing is None else [repr(part) for part in result.failing],
                 },
                 indent=2,
             )
         )
-    return 1 if result.finding else 0
+    return 1 if result.finding else 130 if result.interrupted else 0  # 130: stopped, as by Ctrl-C

@@ -115,6 +115,19 @@ def test_a_campaign_reports_what_it_found(big_nlp, monkeypatch):
     assert result.finding == "ValueError: boom" and "FOUND: ValueError: boom" in result.report()
     assert result.failing is not None and f"record: value={result.failing[0]!r}" in result.report()  # a reproducer
 
+    calls = []
+
+    def interrupted_at_the_fourth(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return "analysed"
+
+    monkeypatch.setattr(fuzz, "check_record", interrupted_at_the_fourth)
+    result = fuzz.run(50, big_nlp, MAX_BYTES, MAX_CHARS, seed=7)
+    assert result.interrupted and result.examples == 3 and result.finding is None
+    assert "3 examples" in result.report() and "(interrupted)" in result.report()
+
 
 def test_newswire_fuzz_command(tmp_path):
     report = tmp_path / "fuzz.json"
