@@ -551,6 +551,12 @@ def _is_junk(tokens: Sequence[Token]) -> bool:
     return False
 
 
+def _is_title_acronym(token: Token) -> bool:
+    """An office in capitals before a person's name ("MEC", "MP", "MEP", "CEO"): news prose never
+    writes a first name in capitals, so such a word is a title, not part of the name."""
+    return token.is_alpha and token.is_upper and 2 <= len(token.text) <= 4
+
+
 def _trim(span: Span, person: bool) -> tuple[int, int]:
     """Token range of the name inside an NER span: no determiner, title, possessive, punctuation."""
     start, end = span.start, span.end
@@ -558,8 +564,11 @@ def _trim(span: Span, person: bool) -> tuple[int, int]:
     strip_front = TITLE_WORDS | DETERMINERS if person else DETERMINERS
     # Keep the last word even if it is a title word: "Mr. King" is King, not nothing.
     while end - start > 1 and (
-        doc[start].is_punct or doc[start].lower_ in strip_front or doc[start].pos_ == "VERB"
-    ):  # "Praising Celtic"
+        doc[start].is_punct
+        or doc[start].lower_ in strip_front
+        or doc[start].pos_ == "VERB"  # "Praising Celtic"
+        or (person and _is_title_acronym(doc[start]))  # "MEC Mamabolo", "MP Jo Cox"
+    ):
         start += 1
     # A span the NER ran on into the sentence ("Trump told The Associated Press of ...", "Maria
     # Hinojosa Explained Why ..."): a name stops at its first verb or lowercase word.
@@ -610,6 +619,40 @@ def _named_as_person(ent: Span) -> bool:
     return before is not None and before.lower_ in PERSON_NOUNS and before.head.i in range(ent.start, ent.end)
 
 
+# A description of an organisation may use another word than its name does ("the force" for the
+# police, "the paper" for a newspaper); how far back it may name it.
+BODY_NOUN_FORMS: dict[str, set[str]] = {
+    "force": {"force", "police"},
+    "police": {"police", "force", "constabulary"},
+    "paper": {"paper", "newspaper"},
+    "newspaper": {"paper", "newspaper"},
+    "firm": {"firm", "company"},
+    "company": {"firm", "company"},
+}
+BODY_DESCRIPTION_CHARS = 3000
+
+
+def _body_nouns(span: Span) -> set[str]:
+    """The common nouns an organisation's mention names it by: its name's head ("Authority" of
+    "Competition and Markets Authority"; "University" of "University of Lagos") and a noun it is
+    introduced with ("newspaper Dagens Nyheter", "the charity Oxfam", "Oxfam, the charity")."""
+    # English names are headed by their last word, or the last before "of"/"for" (the parse of a
+    # name is often wrong: "Devon and Cornwall Police" is rooted at "Devon").
+    words = list(span)
+    cut = next((k for k, t in enumerate(words) if k and t.lower_ in ("of", "for")), len(words))
+    head = words[cut - 1]
+    nouns = {head.lower_} if head.is_alpha and head.lower_ not in PERSON_NOUNS else set()
+    root = span.root
+    doc = span.doc
+    before = doc[span.start - 1] if span.start > 0 else None
+    if before is not None and before.pos_ == "NOUN" and before.is_lower:
+        nouns.add(before.lower_)
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        nouns.add(root.head.lower_)
+    nouns |= {c.lower_ for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"}
+    return nouns
+
+
 def _name_key(tokens: Sequence[str]) -> tuple[str, ...]:
     # "Donald J. Trump" and "Donald Trump" are one person: first and last name decide.
     words = [t for t in tokens if not (len(t.rstrip(".")) == 1 and t[:1].isupper())]
@@ -638,6 +681,9 @@ class ArticleEntities:
         self._persons: list[tuple[int, bool, Entity]] = []
         self._bodies: list[tuple[int, bool, Entity]] = []
         self._roles: list[tuple[int, set[str], Entity]] = []  # (start, title words around it, entity)
+        # (start, nouns naming it, entity) for organisations: the head noun of its name ("Police" of
+        # "Devon and Cornwall Police") and the nouns it is introduced with ("newspaper Dagens Nyheter").
+        self._descriptors: list[tuple[int, set[str], Entity]] = []
         self.links: dict[int, Entity | None] = {}  # token index -> what a pronoun/description refers to
         # entity id -> "m" / "f": from titles, else the first name (gender.py), else the pronouns
         # already linked to the person.
@@ -686,6 +732,8 @@ class ArticleEntities:
                 self._roles.append((m.start, roles, entity))
             elif entity.label in ("ORG", "GPE"):
                 self._bodies.append((m.start, self._is_subject(span.root), entity))
+                if entity.label == "ORG":
+                    self._descriptors.append((m.start, _body_nouns(span), entity))
         if entity.label == "PERSON" and entity.id not in self.gender:
             # No title in the article says: the first name may ("Kamala Harris" is not "he").
             known = name_gender(entity.canonical, TITLE_WORDS | PERSON_TITLES)
@@ -804,12 +852,15 @@ class ArticleEntities:
         ]
         return found[-1] if found else None
 
-    def person_by_role(self, role: str, offset: int, modifiers: set[str] | None = None) -> Entity | None:
+    def person_by_role(
+        self, role: str, offset: int, modifiers: set[str] | None = None, any_noun: bool = False
+    ) -> Entity | None:
         """The person a definite description ("the mayor", "the French president") stands for:
         the latest one before `offset` introduced with that title, preferring one whose
         introduction also carries the description's modifiers ("French President Jacques Chirac");
-        None when nobody was introduced so."""
-        forms = ROLE_FORMS.get(role) or ({role} if role in PERSON_ROLES else None)
+        None when nobody was introduced so. With `any_noun`, any word the person was introduced
+        with counts, not only the known titles ("Disney fan Abby Dunn" ... "the fan explained")."""
+        forms = ROLE_FORMS.get(role) or ({role} if role in PERSON_ROLES or any_noun else None)
         if not forms:
             return None
         candidates = [
@@ -822,6 +873,18 @@ class ArticleEntities:
             if matching:
                 candidates = matching
         return max(candidates, key=lambda c: c[0])[2]
+
+    def body_by_noun(self, noun: str, offset: int) -> Entity | None:
+        """The organisation a definite description ("the force", "the committee", "the paper")
+        stands for: the latest one before `offset`, within a few paragraphs, whose name is headed
+        by that noun or that was introduced with it; None when none was."""
+        forms = BODY_NOUN_FORMS.get(noun, {noun})
+        found = [
+            (start, entity)
+            for start, nouns, entity in self._descriptors
+            if start < offset and offset - start <= BODY_DESCRIPTION_CHARS and nouns & forms
+        ]
+        return max(found, key=lambda f: f[0])[1] if found else None
 
     def for_name(self, tokens: Sequence[Token], create: bool = True) -> Entity | None:
         """The entity a proper name the NER missed refers to, created if new ("Tester said")."""

@@ -166,6 +166,16 @@ def _is_definite(token: Token) -> bool:
     return any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
 
 
+def _describes(token: Token, has_owner: bool) -> bool:
+    """A common noun that may stand for someone the article introduced: "the committee", "the
+    fan", "police" (which needs no article)."""
+    if has_owner or not token.is_alpha or token.pos_ not in ("NOUN", "PROPN"):
+        return False
+    if token.pos_ == "PROPN" and token.lower_ != "police":
+        return False
+    return _is_definite(token) or token.lower_ == "police"
+
+
 def resolve(
     token: Token | None, entities: ArticleEntities, skip: Ranges | None = None, depth: int = 0
 ) -> Entity | None:
@@ -184,6 +194,17 @@ def resolve(
             return resolve(token.head.head, entities, skip, depth + 1)
         return None
     entity = entities.for_token(token)
+    if entity is not None and entity.label != "PERSON":
+        # "MEC for Cooperative Governance, Jacob Mamabolo, said": the office is the person it names
+        # (the parser may hang the name on the office's department).
+        offices = [token] + [
+            pobj for prep in token.children if prep.dep_ == "prep" for pobj in prep.children if pobj.dep_ == "pobj"
+        ]
+        for office in offices:
+            for child in office.children:
+                named = entities.for_token(child) if child.dep_ == "appos" else None
+                if named is not None and named.label == "PERSON":
+                    return named
     if entity is not None:
         return entities.as_actor(entity, token)
     if token.text[:1].isupper() and (token.is_alpha or _NAME_WORD.fullmatch(token.text)):
@@ -203,6 +224,16 @@ def resolve(
         by_role = entities.person_by_role(lower, token.idx, _modifiers(token))
         if by_role is not None:
             return by_role
+    if _describes(token, has_owner):
+        # "the committee wrote" -> House Judiciary Committee; "the force said" -> Devon and Cornwall
+        # Police; "the paper claimed" -> newspaper Dagens Nyheter; "the fan explained" -> Disney fan Abby Dunn
+        body = entities.body_by_noun(lower, token.idx) if lower not in SPOKES_WORDS else None
+        if body is not None:
+            return body
+        if token.tag_ == "NN" and lower not in SPOKES_WORDS:
+            by_word = entities.person_by_role(lower, token.idx, _modifiers(token), any_noun=True)
+            if by_word is not None:
+                return by_word
     # Titles and appositions: the name is a child of the head noun.
     for dep in NAME_DEPS:
         for child in children:
@@ -254,6 +285,11 @@ def link_references(doc: Doc, entities: ArticleEntities, quoted: Ranges, exclude
             and (_is_definite(token) or lower in STAND_IN_VOICES)
         ):
             pass
+        elif _describes(token, False) and lower not in PERSONAL_PRONOUNS:
+            found = resolve(token, entities, quoted)
+            if found is not None:
+                entities.add_reference(token, found)
+            continue
         else:
             continue
         entities.add_reference(token, resolve(token, entities, quoted))

@@ -335,6 +335,51 @@ def test_unnamed_spokesman_speaks_for_the_body_just_named(nlp):
     assert [sp for _, sp in _speakers(nlp, text)] == ["Home Office"]
 
 
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        # the head noun of the body's name, through another word the same body goes by
+        (
+            "Devon and Cornwall Police sent officers to the city. In an update, the force said: "
+            "“Our officers are well trained.”",
+            "Devon and Cornwall Police",
+        ),
+        (
+            "The House Judiciary Committee met on Tuesday. Later the committee wrote: “The evidence is clear.”",
+            "House Judiciary Committee",
+        ),
+        # the noun the body was introduced with
+        (
+            "The leak was first reported by the newspaper Dagens Nyheter on Sunday. The paper wrote: "
+            "“Four informants were exposed.”",
+            "Dagens Nyheter",
+        ),
+        # a person introduced with a word that is not a title
+        (
+            "Disney fan Abby Dunn has booked early for years. The fan explained: “Be flexible with your dates.”",
+            "Abby Dunn",
+        ),
+    ],
+)
+def test_description_stands_for_the_one_the_article_introduced_with_it(nlp, text, speaker):
+    assert [sp for _, sp in _speakers(nlp, text)] == [speaker]
+
+
+def test_office_in_capitals_is_a_title_and_names_the_person_in_apposition(nlp):
+    text = (
+        "MEC Mamabolo urged the public to limit travel. MEC for Cooperative Governance, Jacob Mamabolo, "
+        "said the centre was “fully activated”. Mamabolo said teams were “on high alert”."
+    )
+    r = analyze_article(text, nlp)
+    assert [q["speaker"] for q in _quotes(r)] == ["Jacob Mamabolo", "Jacob Mamabolo"]
+    assert [e["canonical"] for e in r["entities"] if e["label"] == "PERSON"] == ["Jacob Mamabolo"]
+
+
+def test_description_nobody_was_introduced_with_names_nobody(nlp):
+    text = "Oxfam opened an office in Lagos. The committee wrote: “The evidence is clear.”"
+    assert [sp for _, sp in _speakers(nlp, text)] == [None]
+
+
 def test_weak_cue_without_a_speaker_gives_way_to_the_speech_verb_above(nlp):
     text = (
         "Daiwa Securities analyst Mark Pervan spoke on Monday. He said the valuation would put increased "
