@@ -375,6 +375,25 @@ def test_office_in_capitals_is_a_title_and_names_the_person_in_apposition(nlp):
     assert [e["canonical"] for e in r["entities"] if e["label"] == "PERSON"] == ["Jacob Mamabolo"]
 
 
+@pytest.mark.parametrize(
+    "text, town",
+    [
+        (
+            "Abby Dunn has been to Orlando twenty times. The Florida fan explained: "
+            "“Try and be flexible with your departure date.”",
+            "Florida",
+        ),
+        (
+            "Crowds gathered in Southport. Southport warned that offenders would face the “full force of the law”.",
+            "Southport",
+        ),
+    ],
+)
+def test_a_town_or_region_is_no_speaker(nlp, text, town):
+    speakers = [sp for _, sp in _speakers(nlp, text)]
+    assert speakers and town not in speakers
+
+
 def test_description_nobody_was_introduced_with_names_nobody(nlp):
     text = "Oxfam opened an office in Lagos. The committee wrote: “The evidence is clear.”"
     assert [sp for _, sp in _speakers(nlp, text)] == [None]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy
 from spacy.tokens import Doc
 
+from ..country_names import load_gazetteer
 from ..entities import ArticleEntities, Entity
 from ..reference import resolve
 from ..text import Ranges, doc_index, paragraph_ranges
@@ -346,11 +347,21 @@ def candidates(ctx: SpeakerContext, ev: Evidence) -> list[Entity]:
         distance = min(abs(ev.open_at - m.end) if m.start < ev.open_at else m.start - ev.close_at for m in near)
         scored.append((distance, ctx.by_id[entity_id]))
     scored.sort(key=lambda de: (de[0], de[1].id))
-    out = [e for _, e in scored[:MAX_CANDIDATES]]
+    out = [e for _, e in scored if can_speak(e)][:MAX_CANDIDATES]
     for extra in (ev.rule_speaker, ev.learned_speaker, ev.previous_speaker):
-        if extra is not None and extra not in out:
+        if extra is not None and extra not in out and can_speak(extra):
             out.append(extra)
     return out
+
+
+def can_speak(entity: Entity) -> bool:
+    """Towns and regions do not speak (the guideline's speakers are people, organisations and
+    governments; "Moscow said" is Russia): "Police in Plymouth said" is the police's, not Plymouth's."""
+    if entity.label != "GPE" or entity.place_kind in ("country", "capital", "seat"):
+        return True
+    if entity.place_kind == "city":
+        return False
+    return not (entity.place_kind is None and load_gazetteer().subdivision(entity.canonical))
 
 
 def _code(value: str, choices: tuple[str, ...]) -> float:
