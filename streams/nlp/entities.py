@@ -1065,6 +1065,42 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
     return raws
 
 
+def _untagged_surnames(
+    docs: Sequence[tuple[Doc, str, Ranges]], raws: Sequence[_Raw], surname_of: dict[str, list[tuple[str, ...]]]
+) -> list[_Raw]:
+    """The surnames of people the article named in full, where the NER missed them ("White didn't
+    commit ... But he emphasized", "Le Clair said. He stressed"): without them a later "he" goes
+    to the person named before. A capitalised word is such a mention when it is a proper noun or a
+    clause's subject and no other capitalised name word stands beside it ("White House")."""
+    found: list[_Raw] = []
+    for doc, field_name, excluded in docs:
+        index = doc_index(doc)
+        toks = index.tokens
+        taken = {
+            i for r in raws if r.mention.field == field_name for i in range(r.mention.token_start, r.mention.token_end)
+        }
+        for t in toks:
+            if t.i in taken or t.text not in surname_of or not t.text[:1].isupper() or excluded.contains(t.idx):
+                continue
+            if t.pos_ != "PROPN" and t.dep_ not in ("nsubj", "nsubjpass"):
+                continue
+            after = toks[t.i + 1] if t.i + 1 < len(toks) else None
+            before = toks[t.i - 1] if t.i > 0 else None
+            if after is not None and after.text[:1].isupper() and after.is_alpha:
+                continue
+            if (
+                before is not None
+                and not t.is_sent_start
+                and before.text[:1].isupper()
+                and before.is_alpha
+                and before.lower_ not in NAME_PARTICLES
+                and before.lower_ not in TITLE_WORDS
+            ):
+                continue
+            found.append(_raw_of(index, t.i, t.i + 1, field_name, "PERSON"))
+    return found
+
+
 def _raw_of(index, start: int, end: int, field_name: str, label: str) -> _Raw:
     """The raw mention of tokens start..end of a parsed field."""
     tokens = index.tokens[start:end]
@@ -1175,6 +1211,8 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
         for w in words[1:-1]:
             if len(w) >= 3 and w[:1].isupper() and w.lower() not in NAME_PARTICLES and key not in middle_of.get(w, []):
                 middle_of.setdefault(w, []).append(key)
+    raws = raws + _untagged_surnames(docs, raws, surname_of)
+    raws.sort(key=lambda r: (r.mention.field != "title", r.mention.start))
 
     def person_for(r: _Raw) -> tuple[str, ...] | None:
         if r.mention.label == "PERSON" and len(r.tokens) >= 2:

@@ -394,6 +394,18 @@ def test_a_town_or_region_is_no_speaker(nlp, text, town):
     assert speakers and town not in speakers
 
 
+def test_a_surname_the_ner_missed_still_takes_the_next_pronoun(nlp):
+    text = (
+        "Peter White, a senior vice president at Automation Anywhere, and Bob Enslin of UiPath spoke. "
+        "To that, Enslin pledged that UiPath will remain “open, flexible and responsible.”\n\n"
+        "“We want customers to be able to confidently use all kinds of AI,” he continued.\n\n"
+        "White didn’t commit to neutrality exactly. But he emphasized that the roadmap is shaped by "
+        "customer feedback.\n\n"
+        "“What we hear from every customer is that automation has grown exponentially,” he said."
+    )
+    assert [sp for _, sp in _speakers(nlp, text)] == ["Bob Enslin", "Bob Enslin", "Peter White"]
+
+
 def test_description_nobody_was_introduced_with_names_nobody(nlp):
     text = "Oxfam opened an office in Lagos. The committee wrote: “The evidence is clear.”"
     assert [sp for _, sp in _speakers(nlp, text)] == [None]
