@@ -672,8 +672,9 @@ class ArticleEntities:
     mentions for what follows, so "he ... he ... he" stays with the person the first "he" meant.
     """
 
-    def __init__(self, entities: list[Entity], body: Doc | None):
+    def __init__(self, entities: list[Entity], body: Doc | None, acronyms: dict[str, str] | None = None):
         self.entities = entities
+        self.acronyms = acronyms or {}  # acronym -> the full name it was introduced after
         self._body = body
         self._by_body_token: dict[int, Entity] = {}
         # (start, is a subject, entity): NER mentions and resolved references of people, and of
@@ -902,6 +903,16 @@ class ArticleEntities:
         for e in self.entities:
             if e.canonical == text:
                 return e
+        if len(words) == 1 and len(text) >= 2:
+            # An organisation's acronym, as the article introduced it or as its initials ("Sars
+            # collected ..." after "the South African Revenue Service (Sars)"): the organisation.
+            full = self.acronyms.get(text)
+            bodies = [e for e in self.entities if e.label == "ORG" and len(e.canonical.split()) >= 2]
+            named = [e for e in bodies if e.canonical == full] or [
+                e for e in bodies if _initials(e.canonical) == text.upper()
+            ]
+            if len(named) == 1:
+                return named[0]
         persons = [e for e in self.entities if e.label == "PERSON"]
         if len(words) == 1:
             matches = [e for e in persons if e.canonical.split()[-1] == text]
@@ -1315,9 +1326,10 @@ def extract_entities(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[C
         )
         entities.append(entity)
     entities.sort(key=lambda e: e.first_position)
-    entities = _merge_names(entities, docs)
+    acronyms = _introduced_acronyms(docs)
+    entities = _merge_names(entities, acronyms)
     body = next((doc for doc, f, _ in docs if f == "text"), None)
-    return ArticleEntities(entities, body)
+    return ArticleEntities(entities, body, acronyms)
 
 
 _SMALL = {"of", "the", "and", "for", "&", "on", "in", "de", "du", "des", "la", "le"}
@@ -1355,12 +1367,11 @@ def _introduced_acronyms(docs: Sequence[tuple[Doc, str, Ranges]]) -> dict[str, s
     return found
 
 
-def _merge_names(entities: list[Entity], docs: Sequence[tuple[Doc, str, Ranges]]) -> list[Entity]:
+def _merge_names(entities: list[Entity], acronyms: dict[str, str]) -> list[Entity]:
     """One actor per organisation, whatever the article calls it (GUIDELINE "Names"): its acronym
     ("CMA" after "the Competition and Markets Authority (CMA)", or "EU" with "European Union") and
     its shorter forms ("Police Federation" of "Police Federation of England and Wales") join the
     full name, which is the canonical one."""
-    acronyms = _introduced_acronyms(docs)
     by_name = {e.canonical: e for e in entities}
     absorbed: dict[str, Entity] = {}
 

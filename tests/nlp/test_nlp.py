@@ -406,6 +406,22 @@ def test_a_surname_the_ner_missed_still_takes_the_next_pronoun(nlp):
     assert [sp for _, sp in _speakers(nlp, text)] == ["Bob Enslin", "Bob Enslin", "Peter White"]
 
 
+def test_an_acronym_the_ner_missed_is_the_organisation_it_abbreviates(nlp):
+    text = (
+        "Finance minister Enoch Godongwana has allocated R4bn to the South African Revenue Service (Sars) "
+        "in the current financial year.\n\n"
+        "Sars will use the money to hire debt collectors.\n\n"
+        "Godongwana had previously allocated R3.5bn to Sars during the medium budget policy statement."
+    )
+    r = analyze_article(text, nlp)
+    assert [e["canonical"] for e in r["entities"] if e["canonical"] == "Sars"] == []
+    # both allocations: the second names the body by its acronym alone
+    assert [(s["actor"], s["target"]) for s in r["stances"]] == [
+        ("Enoch Godongwana", "South African Revenue Service"),
+        ("Enoch Godongwana", "South African Revenue Service"),
+    ]
+
+
 def test_description_nobody_was_introduced_with_names_nobody(nlp):
     text = "Oxfam opened an office in Lagos. The committee wrote: “The evidence is clear.”"
     assert [sp for _, sp in _speakers(nlp, text)] == [None]
