@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .countries import CountryMention
 from .country_names import AMBIGUOUS_COUNTRY_NAMES, country_name, load_gazetteer
-from .gender import name_gender
+from .gender import PRONOUN_GENDER, name_gender
 from .text import Ranges, doc_index
 
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
@@ -451,7 +451,6 @@ FEMALE_TITLES = {
     "daughter",
     "wife",
 }
-PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 # Lowercase words that may sit inside a name ("Bank of America", "Ludwig van Beethoven").
 NAME_PARTICLES = {
     "of",

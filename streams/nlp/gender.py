@@ -27,16 +27,10 @@ from pathlib import Path
 from spacy.tokens import Token
 
 DATA_FILE = Path(__file__).parent / "data" / "first-names.tsv"
-PRONOUN_GENDER = {
-    "he": "m",
-    "him": "m",
-    "his": "m",
-    "himself": "m",
-    "she": "f",
-    "her": "f",
-    "hers": "f",
-    "herself": "f",
-}
+#: the pronouns that tell a person's gender where they refer to them (entities.py, speakers.py)
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
+#: ... and the reflexives, which `pronoun_votes` counts too ("Brown himself")
+VOTING_PRONOUNS = PRONOUN_GENDER | {"himself": "m", "herself": "f"}
 # An article's pronouns and titles decide for a person (gender_build.py) when one gender has at least
 # this many votes and at least twice the other's.
 ARTICLE_MIN_VOTES = 1
@@ -124,7 +118,7 @@ def pronoun_votes(
         by_sentence.setdefault(sentence_of(start), []).append((start, pid))
     votes: dict[str, list[int]] = {}
     for t in tokens:
-        gender = PRONOUN_GENDER.get(t.lower_)
+        gender = VOTING_PRONOUNS.get(t.lower_)
         if gender is None or not (t.pos_ == "PRON" or t.tag_ in ("PRP", "PRP$")):
             continue
         if skip is not None and skip.contains(t.idx):

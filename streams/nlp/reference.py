@@ -224,13 +224,13 @@ def resolve(
         by_role = entities.person_by_role(lower, token.idx, _modifiers(token))
         if by_role is not None:
             return by_role
-    if _describes(token, has_owner):
+    if _describes(token, has_owner) and lower not in SPOKES_WORDS:  # those have their own rule, below
         # "the committee wrote" -> House Judiciary Committee; "the force said" -> Devon and Cornwall
         # Police; "the paper claimed" -> newspaper Dagens Nyheter; "the fan explained" -> Disney fan Abby Dunn
-        body = entities.body_by_noun(lower, token.idx) if lower not in SPOKES_WORDS else None
+        body = entities.body_by_noun(lower, token.idx)
         if body is not None:
             return body
-        if token.tag_ == "NN" and lower not in SPOKES_WORDS:
+        if token.tag_ == "NN":
             by_word = entities.person_by_role(lower, token.idx, _modifiers(token), any_noun=True)
             if by_word is not None:
                 return by_word
@@ -285,7 +285,7 @@ def link_references(doc: Doc, entities: ArticleEntities, quoted: Ranges, exclude
             and (_is_definite(token) or lower in STAND_IN_VOICES)
         ):
             pass
-        elif _describes(token, False) and lower not in PERSONAL_PRONOUNS:
+        elif _describes(token, False):
             found = resolve(token, entities, quoted)
             if found is not None:
                 entities.add_reference(token, found)

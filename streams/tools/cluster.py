@@ -34,6 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from streams.kafka.plumbing import wait_until
 from streams.settings import Settings, get_settings
 from streams.tools.broker import BrokerError, LocalBroker, _new_cluster_id, _quiet_kafka_python, _write_atomic
 
@@ -291,15 +292,20 @@ class LocalCluster:
         """Until every replica of `topics` (default: all, internal ones included) is in sync; the seconds it took.
         A restarted node catches up here."""
         started = time.monotonic()
-        deadline = started + timeout
-        behind: list[str] = []
-        while time.monotonic() < deadline:
-            with contextlib.suppress(BrokerError):
-                behind = self.under_replicated(topics)
-                if not behind:
-                    return time.monotonic() - started
-            time.sleep(1)
-        raise BrokerError(f"Replicas still out of sync after {timeout:g} s: {', '.join(behind[:20])}")
+        behind: list[str] = []  # the last answer: what the error names
+
+        def in_sync() -> bool:
+            behind[:] = self.under_replicated(topics)
+            return not behind
+
+        wait_until(
+            in_sync,
+            timeout,
+            lambda: BrokerError(f"Replicas still out of sync after {timeout:g} s: {', '.join(behind[:20])}"),
+            every=1,
+            tolerate=(BrokerError,),
+        )
+        return time.monotonic() - started
 
     def status(self) -> dict[str, Any]:
         nodes = [node.status() | {"node_id": node.node_id} for node in self.nodes]

@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 
 from ..country_names import load_gazetteer
 from ..entities import ArticleEntities, Entity
+from ..gender import PRONOUN_GENDER
 from ..reference import resolve
 from ..text import Ranges, doc_index, paragraph_ranges
 from .extract import Attribution
@@ -317,9 +318,6 @@ def count_rule_speakers(ctx: SpeakerContext, evidences: list[Evidence]) -> None:
     for ev in evidences:
         if ev.rule_speaker is not None:
             ctx.rule_counts[ev.rule_speaker.id] = ctx.rule_counts.get(ev.rule_speaker.id, 0) + 1
-
-
-PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
 
 
 def _source_pronoun(ctx: SpeakerContext, ev: Evidence) -> str | None:
