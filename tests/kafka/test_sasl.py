@@ -59,7 +59,8 @@ def test_the_pipeline_runs_against_a_sasl_plain_broker(sasl_settings):
 def test_a_client_with_the_wrong_password_is_refused(sasl_settings):
     from streams.tools.broker import LocalBroker
 
-    wrong = sasl_settings.model_copy(update={"sasl_password": SecretStr("wrong")})
+    # A 3 s deadline, not the default 10 s: what is checked is the message.
+    wrong = sasl_settings.model_copy(update={"sasl_password": SecretStr("wrong"), "kafka_timeout_s": 3.0})
     # kafka-python retries a refused handshake until its bootstrap deadline; the CLI's error names the cause.
     with pytest.raises(KafkaUnavailable, match="refused the SASL credentials") as refused:
         producer(wrong)

@@ -26,10 +26,11 @@ from streams.tools.faults import (
 )
 from streams.tools.worker import WorkerProcess
 from tests.support import free_port
-from tests.support.exactly_once import check, metric, outcome, table_agent_uncommitted
+from tests.support.exactly_once import check, metric, outcome, stall_report, table_agent_uncommitted
 from tests.support.reference import clean_run, country_totals
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # workers killed and restarted, a broker bounced
+# Workers killed and restarted, a broker bounced. The timeout leaves room for a run's own deadlines (which report).
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(420)]
 
 ARTICLES = corpus(300)
 REPUBLISHED = ARTICLES[:10]
@@ -91,7 +92,12 @@ def _faulty_run(clean: dict, kafka_settings, name: str, fault, workers: int = 1)
         done = wait_processed_at_least(settings, 40)
         print(f"{name}: fault after {done} committed articles")
         counted = fault(settings, started)
-        wait_all_processed(settings)
+        try:
+            # Well inside the test's own timeout: a stalled run says why in the test report.
+            wait_all_processed(settings, timeout=200)
+        except TimeoutError:
+            print(stall_report(settings, started))
+            raise
         check(outcome(settings), clean, name)
         for label, expected in (counted or {}).items():
             found = metric(started[0], "newswire_articles_processed_total", f'outcome="{label}"')

@@ -4,10 +4,11 @@ broker) and tests/tools/test_cluster.py (three)."""
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.request
 
-from streams.kafka.clients import unconsumed
+from streams.kafka.clients import group_lag, unconsumed
 from streams.tools.faults import committed_events, event_id_counts, expected_country_totals, wait_tables
 from streams.tools.worker import WorkerProcess
 
@@ -31,6 +32,33 @@ def outcome(settings) -> dict:
         "tables": tables,
         "events": {r["value"]["event_id"]: (topic, r["value"]) for topic, records in events.items() for r in records},
     }
+
+
+# The lines of a worker's log that tell what it was doing: warnings, errors, and its rebalances and recoveries.
+TELLING = re.compile(
+    r"\[(WARNING|ERROR|CRITICAL)\]|rebalance|producer ready|Recovery\]: (Worker ready|Restoring)|Joined group"
+)
+
+
+def stall_report(settings, workers: list[WorkerProcess], lines: int = 40) -> str:
+    """What a run that stopped short was doing: each input partition's lag, each worker's process state, and the
+    telling lines of its log (printed when a wait for the last article expires: a CI log holds nothing else)."""
+    try:
+        lag = group_lag(settings, settings.app_id, settings.topic_articles)
+    except Exception as error:  # noqa: BLE001 - the report is of whatever can still be read
+        lag = f"unreadable ({type(error).__name__}: {error})"
+    report = [f"{settings.topic_articles}: lag per partition {lag}"]
+    for worker in workers:
+        code = None if worker.process is None else worker.process.poll()
+        state = "not started" if worker.process is None else "running" if code is None else f"exited ({code})"
+        try:
+            log = worker.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            log = []
+        telling = [line[:300] for line in log if TELLING.search(line)][-lines:]
+        report.append(f"--- worker {worker.settings.web_port}: {state}; {worker.log_path}")
+        report.extend(telling + ["... its last lines:"] + [line[:300] for line in log[-8:]])
+    return "\n".join(report)
 
 
 def table_agent_uncommitted(settings, timeout: float = 30) -> int:

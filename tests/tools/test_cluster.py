@@ -27,7 +27,7 @@ from streams.tools.faults import (
 )
 from streams.tools.worker import WorkerProcess
 from tests.support import free_port
-from tests.support.exactly_once import check, metric, outcome, table_agent_uncommitted
+from tests.support.exactly_once import check, metric, outcome, stall_report, table_agent_uncommitted
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]  # three brokers, killed and restarted
 
@@ -74,6 +74,7 @@ def _wait_processed(settings, workers: list[WorkerProcess], timeout: float = 300
             return restarts
         except TimeoutError:
             if time.monotonic() > deadline:
+                print(stall_report(settings, workers))
                 raise
 
 
