@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         0.05,
         description="longest wait to fill a batch, seconds (Faust waits this long after each batch unless it is full)",
     )
+    stall_after_s: float = Field(
+        30.0,
+        description="an input partition with records left that its consumer hands none of for this long is "
+        "read from Kafka by the worker itself, seconds",
+    )
     store: str = Field("rocksdb://", description="Faust table store URL (rocksdb:// persists; memory:// does not)")
     data_dir: Path = Field(PROJECT_ROOT / ".newswire", description="local state: broker data, worker stores, logs")
     web_host: str = Field("127.0.0.1", description="interface for the worker's HTTP views")

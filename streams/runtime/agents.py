@@ -24,6 +24,8 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from aiokafka.structs import TopicPartition
+
 from streams.domain.events import events_for
 from streams.domain.intake import Article, RejectedArticle, dead_letter_headers, parse_article
 from streams.domain.tables import ISO_CODE, WINDOWS, add_mentions, article_time, window_key
@@ -60,12 +62,18 @@ def new_transactions() -> Transactions:
 
 @dataclass
 class AgentContext:
-    """The runtime objects of this worker's agents that others reach: the rebalance handler, `newswire reprocess`."""
+    """The runtime objects of this worker's agents that others reach: the rebalance handler, the stall check,
+    `newswire reprocess`."""
 
     #: input partition -> the offset where this worker stops (`newswire reprocess`: a backfill ends); none live
     stop_before: dict[int, int] = field(default_factory=dict)
     transactions: Transactions | None = None  # the article agent's, while it runs
+    nlp: object | None = None  # its model, once loaded
     catch_up: CatchUp | None = None  # the table agent's, while it runs
+    #: input partition -> when (time.monotonic) a record of it was last handed to the agent or read by the stall check
+    last_handed: dict = field(default_factory=dict)
+    #: one batch at a time, the agent's or the stall check's; a revocation waits for it (as Faust's own does)
+    batch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def revoked(self, tps) -> None:
         # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
@@ -75,8 +83,11 @@ class AgentContext:
         if ours:
             log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
             metrics.PARTITIONS_REVOKED.inc(len(ours))
+        for tp in ours:
+            self.last_handed.pop(tp, None)
         if self.transactions is not None:
-            await self.transactions.release(ours)
+            async with self.batch_lock:
+                await self.transactions.release(ours)
 
 
 context = AgentContext()
@@ -156,22 +167,86 @@ async def process_articles(stream):
     metrics.MODEL_LOAD_SECONDS.set(time.perf_counter() - started)
     log.info("model %s loaded in %.1f s", settings.model, time.perf_counter() - started)
     context.transactions = transactions = new_transactions()
+    context.nlp, context.batch_lock = nlp, asyncio.Lock()  # a lock of this event loop (tests run several)
     try:
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_timeout_s):
             # Committed before the next batch is taken: Faust's rebalance waits for the batch it handed out.
-            started = time.perf_counter()
-            await _commit(await _prepare(batch, transactions, nlp, context.stop_before), transactions, started)
+            async with context.batch_lock:
+                started = time.perf_counter()
+                by_partition: dict[object, list] = defaultdict(list)
+                for event in batch:
+                    by_partition[event.message.tp].append(event.message)
+                    context.last_handed[event.message.tp] = time.monotonic()
+                work = await _prepare(by_partition, transactions, nlp, context.stop_before)
+                await _commit(work, transactions, started)
     finally:
-        context.transactions = None
+        context.transactions = context.nlp = None
         await transactions.close()
 
 
-async def _prepare(batch, transactions: Transactions, nlp, stops: dict[int, int]) -> dict[object, list[Work]]:
-    """The batch's work per input partition: dead letters, duplicates, and analysed articles' events."""
-    by_partition: dict[object, list] = defaultdict(list)
-    for event in batch:
-        by_partition[event.message.tp].append(event.message)
+STALL_CHECK_S = max(1.0, settings.stall_after_s / 3)
 
+
+@app.timer(interval=STALL_CHECK_S)
+async def _read_stalled_partitions() -> None:
+    if app.rebalancing or not app.tables.recovery.completed.is_set():
+        return  # partitions are moving, or Faust holds them back on purpose while it recovers its tables
+    owned = [tp for tp in app.consumer.assignment() if tp.topic == articles_topic.get_topic_name()]
+    try:
+        await read_stalled(owned, time.monotonic())
+    except Exception:  # noqa: BLE001 - an error raised out of a Faust timer stops the worker; the next tick retries
+        log.exception("reading stalled partitions from Kafka failed; trying again in %.0f s", STALL_CHECK_S)
+
+
+async def read_stalled(owned, now: float) -> list:
+    """Process, from Kafka, a batch of each partition in `owned` that has records past its committed offset
+    and of which the consumer handed out none for `stall_after_s`; return those partitions.
+
+    Faust can drop records it had fetched when the group rebalances (faust-streaming #216, #221); a later
+    record of the partition brings them back (`in_order`), but the last ones of a partition that gets no new
+    record would wait forever. A partition only slow to come (the agent busy) is read here all the same:
+    what the agent is handed later is below the committed offset and skipped.
+    """
+    transactions, nlp = context.transactions, context.nlp
+    if transactions is None or nlp is None:
+        return []  # the model is still loading
+    read = []
+    # aiokafka's transactions take its own TopicPartition, not Faust's TP (both equal as tuples)
+    for tp in sorted((TopicPartition(tp.topic, tp.partition) for tp in owned), key=lambda tp: tp.partition):
+        if now - context.last_handed.setdefault(tp, now) < settings.stall_after_s:
+            continue
+        async with context.batch_lock:
+            if not transactions.owns(tp):
+                continue
+            state = await transactions.state(tp)
+            first, end = await transactions.bounds(tp)
+            start = first if state.next_offset is None else max(state.next_offset, first)
+            stop = context.stop_before.get(tp.partition)
+            end = end if stop is None else min(end, stop)
+            context.last_handed[tp] = now
+            if start >= end:
+                continue  # nothing left: checked again after another stall_after_s
+            log.warning(
+                "%s[%d]: %d records from offset %d waiting, none handed out for %.0f s: reading them from Kafka",
+                tp.topic,
+                tp.partition,
+                end - start,
+                start,
+                settings.stall_after_s,
+            )
+            metrics.STALLED_PARTITION_READS.inc()
+            started = time.perf_counter()
+            messages = await transactions.read_range(tp, start, min(end, start + settings.batch_size))
+            await _commit(await _prepare({tp: messages}, transactions, nlp, context.stop_before), transactions, started)
+            read.append(tp)
+    return read
+
+
+async def _prepare(
+    by_partition: dict[object, list], transactions: Transactions, nlp, stops: dict[int, int]
+) -> dict[object, list[Work]]:
+    """The work per input partition of its messages (in offset order): dead letters, duplicates, and analysed
+    articles' events."""
     work: dict[object, list[Work]] = {}
     to_analyse: list[tuple[Work, Article, object]] = []
     for tp, messages in by_partition.items():

@@ -51,6 +51,12 @@ PARTITIONS_REVOKED = Counter(
     "loses them all).",
     registry=REGISTRY,
 )
+STALLED_PARTITION_READS = Counter(
+    "newswire_stalled_partition_reads_total",
+    "Times the worker read an input partition's records from Kafka itself because its consumer had handed out "
+    "none for NEWSWIRE_STALL_AFTER_S.",
+    registry=REGISTRY,
+)
 MODEL_LOAD_SECONDS = Gauge(
     "newswire_model_load_seconds",
     "Time the worker took to load its spaCy model.",

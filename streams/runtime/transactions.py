@@ -161,6 +161,8 @@ class Transactions(Protocol):
 
     async def read_range(self, tp, start: int, end: int) -> list: ...
 
+    async def bounds(self, tp) -> tuple[int, int]: ...
+
     async def commit(self, tp, work: list[Work]) -> list[Work]: ...
 
     async def release(self, tps) -> None: ...
@@ -350,6 +352,10 @@ class ArticleTransactions:
     async def read_range(self, tp, start: int, end: int) -> list:
         """The records of `tp` in [start, end) that Faust skipped (streams.runtime.faust_compat.partition_reader)."""
         return await self.reader.read_range(tp, start, end)
+
+    async def bounds(self, tp) -> tuple[int, int]:
+        """The first offset Kafka holds of input partition `tp`, and its end."""
+        return await self.reader.bounds(tp)
 
     # --- ownership ----------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ import inspect
 import json
 
 import pytest
+from aiokafka.structs import TopicPartition
+from faust.types import TP
 
 from streams.domain.contracts import first_error
 from streams.runtime import agents
@@ -56,6 +58,9 @@ class MemoryTransactions:
         # The test context delivers every record in order; a hole here would be a bug of the agent.
         raise AssertionError(f"the agent asked for {tp}[{start}:{end}], records it was never missing")
 
+    async def bounds(self, tp):
+        raise AssertionError(f"the stall check looked at {tp}: the test context never stalls")
+
     async def release(self, tps):
         for tp in tps:
             self.states.pop(tp, None)
@@ -88,7 +93,7 @@ def test_the_stand_in_and_the_real_transactions_are_exactly_the_protocol():
     real = ArticleTransactions(Settings(), "newswire")  # opens nothing until used
     assert isinstance(real, Transactions) and isinstance(MemoryTransactions(), Transactions)
     wanted = _methods(Transactions)
-    assert set(wanted) == {"state", "read_range", "commit", "release", "close"}
+    assert set(wanted) == {"state", "read_range", "bounds", "commit", "release", "close"}
     assert set(Transactions.__annotations__) == {"owns"} and callable(real.owns) and callable(MemoryTransactions().owns)
     # Nothing more in the real one, nothing else in the stand-in (besides `owns`, and `sent` for the tests).
     assert set(_methods(ArticleTransactions)) == set(wanted)
@@ -205,6 +210,76 @@ def test_a_republished_article_is_a_duplicate_and_emits_nothing_again(transactio
     ids = [e["value"]["event_id"] for kind in agents.output_topics for e in transactions.sent(_topic(kind))]
     assert len(ids) == len(set(ids))
     assert {e["key"] for e in transactions.sent(_topic("country-mention"))} == {b"FR", b"DE", b"ES"}
+
+
+class HeldByKafka(MemoryTransactions):
+    """A partition's records that Kafka holds and the consumer never hands out (dropped around a rebalance)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__()
+        self.records = [json.dumps({"id": f"held-{i}", "text": text}).encode() for i, text in enumerate(texts)]
+        self.reads: list[tuple[int, int]] = []
+
+    async def read_range(self, tp, start, end):
+        from types import SimpleNamespace
+
+        self.reads.append((start, end))
+        return [
+            SimpleNamespace(topic=tp.topic, partition=tp.partition, tp=tp, offset=o, key=None, value=v, timestamp=None)
+            for o, v in enumerate(self.records)
+            if start <= o < end
+        ]
+
+    async def bounds(self, tp):
+        return 0, len(self.records)
+
+    async def commit(self, tp, work):
+        # What aiokafka's send_offsets_to_transaction insists on: Faust's TP (a tuple alike) is refused there.
+        assert isinstance(tp, TopicPartition), f"{tp!r} is no aiokafka TopicPartition"
+        return await super().commit(tp, work)
+
+
+def _stalled(held: HeldByKafka, tp, checks: list[float], last_handed: float, nlp, stop: int | None = None):
+    async def run():
+        agents.context.transactions, agents.context.nlp = held, nlp
+        agents.context.batch_lock = asyncio.Lock()
+        agents.context.last_handed[tp] = last_handed
+        if stop is not None:
+            agents.context.stop_before[tp.partition] = stop
+        return [await agents.read_stalled([tp], now) for now in checks]
+
+    return asyncio.run(run())
+
+
+def _articles_read(held: HeldByKafka) -> list[str]:
+    return sorted({e["value"]["article_id"] for e in held.sent(_topic("entity"))}, key=lambda a: int(a.split("-")[1]))
+
+
+def test_records_the_consumer_never_hands_out_are_read_from_kafka_a_batch_at_a_time(monkeypatch, nlp):
+    monkeypatch.setattr(agents, "context", agents.AgentContext())
+    tp = TP(agents.articles_topic.get_topic_name(), 0)
+    held = HeldByKafka([f"Officials in Kyiv met envoys from Poland on day {i}." for i in range(20)])
+    quiet = agents.settings.stall_after_s
+    # Quiet for longer than the stall bound: a batch read; checked again at once: the rest; then nothing is left.
+    found = _stalled(held, tp, [1000.0, 1000.0 + quiet + 1, 1000.0 + 2 * quiet + 2], last_handed=0.0, nlp=nlp)
+    batch = agents.settings.batch_size
+    assert found == [[tp], [tp], []]
+    assert held.reads == [(0, batch), (batch, 20)]
+    assert held.offsets[tp] == 20
+    assert _articles_read(held) == [f"held-{i}" for i in range(20)]
+
+
+def test_a_partition_handed_out_lately_or_at_its_stop_is_left_alone(monkeypatch, nlp):
+    monkeypatch.setattr(agents, "context", agents.AgentContext())
+    tp = TP(agents.articles_topic.get_topic_name(), 1)
+    held = HeldByKafka([f"Rain fell on Madrid on day {i}." for i in range(5)])
+    quiet = agents.settings.stall_after_s
+    assert _stalled(held, tp, [1000.0], last_handed=1000.0 - quiet / 2, nlp=nlp) == [[]]
+    assert held.reads == []
+    # `newswire reprocess` stops before offset 3: what is past it is not this worker's to process.
+    monkeypatch.setattr(agents, "context", agents.AgentContext())
+    assert _stalled(held, tp, [1000.0, 1000.0 + quiet + 1], last_handed=0.0, nlp=nlp, stop=3) == [[tp], []]
+    assert held.reads == [(0, 3)] and held.offsets[tp] == 3
 
 
 class Holes:

@@ -41,7 +41,8 @@ TRANSACTIONAL_ID = "{app_id}-articles-{partition}"
 
 
 def _scenario(cluster_settings, name: str):
-    return scenario(cluster_settings, name, free_port(), session_timeout_s=10.0, store="rocksdb://")
+    # As in tests/runtime/test_exactly_once.py: partitions and dropped records move on within seconds.
+    return scenario(cluster_settings, name, free_port(), session_timeout_s=10.0, stall_after_s=10.0, store="rocksdb://")
 
 
 def _transactional_ids(settings) -> list[str]:

@@ -8,6 +8,7 @@
 | a gap is [start, end), not [start, end] (`NewswireConsumer._add_gap`) | none cited (related report: faust-streaming/faust#606, "Wrong offset commit in case of gaps") | `Consumer._add_gap` | tests/runtime/test_pipeline.py, tests/runtime/test_exactly_once.py (integration) |
 | `app.consumer.mark_done(tp, start, end)`: ours, not Faust's; offsets the stream never handed out | none cited | `Consumer._add_gap` | tests/runtime/test_agents.py (CatchUp's mark_done) |
 | the app on our transport (`NewswireApp`) | — | `App._new_transport` | every worker test |
+| the last records of a partition dropped around a rebalance, where no later record reveals the hole: `streams.runtime.agents.read_stalled` (a timer: a partition with records left of which none was handed out for `NEWSWIRE_STALL_AFTER_S` is read from Kafka and processed) | faust-streaming/faust#216, #221 | none (read beside Faust's consumer) | tests/runtime/test_agents.py (`read_stalled`), tests/runtime/test_exactly_once.py (integration) |
 | records dropped around a rebalance, read back from Kafka: `in_order` (the article agent's hole check against its transactions' committed offset, with `PartitionReader.read_range`; up to a stop for `newswire reprocess`) and `CatchUp` (table agent) | faust-streaming/faust#216, #221 | none (read beside Faust's consumer) | tests/runtime/test_agents.py (`in_order`, `CatchUp`), tests/tools/test_reprocess.py (`in_order` with a stop) |
 """
 
