@@ -12,52 +12,39 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
+# apt_install WHY PACKAGE...: install Debian packages (no recommends: no node exporter with prometheus)
+# when we are root, else say how and stop.
+# Another apt (unattended upgrades, a second bootstrap) may hold the dpkg lock: wait for it, bounded.
+APT_LOCK_TIMEOUT_S=${APT_LOCK_TIMEOUT_S:-300}
+apt_install() {
+  local why=$1
+  shift
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "error: $* missing ($why); install with: sudo apt-get install --no-install-recommends $*" >&2
+    exit 1
+  fi
+  echo "==> installing $* (Debian packages)"
+  local apt=(apt-get -o "DPkg::Lock::Timeout=$APT_LOCK_TIMEOUT_S" -qq)
+  "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$@" >/dev/null
+}
+
 need_apt=()
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
-if ((${#need_apt[@]})); then
-  if [[ $(id -u) -eq 0 ]]; then
-    echo "==> installing ${need_apt[*]} (Debian packages)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  else
-    echo "error: ${need_apt[*]} missing; install with: sudo apt-get install ${need_apt[*]}" >&2
-    exit 1
-  fi
-fi
+((${#need_apt[@]} == 0)) || apt_install "the broker runs on Java; Maven resolves its jars" "${need_apt[@]}"
 
-# Prometheus for the tests: the server and promtool. --no-install-recommends: no node exporter.
-# (On a host run by systemd the package also enables a system Prometheus service; the tests use their own.)
-if [[ ${1:-} == --test ]] && { ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; }; then
-  if [[ $(id -u) -eq 0 ]]; then
-    echo "==> installing prometheus (Debian package)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  else
-    echo "error: prometheus missing (the tests run it); install with: sudo apt-get install --no-install-recommends prometheus" >&2
-    exit 1
-  fi
-fi
-
-# Node.js for the tests: they validate schemas/asyncapi.yaml with the AsyncAPI parser (npm, pinned below).
-if [[ ${1:-} == --test ]] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
-  if [[ $(id -u) -eq 0 ]]; then
-    echo "==> installing nodejs and npm (Debian packages)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-  else
-    echo "error: node or npm missing (the tests run the AsyncAPI parser); install with: sudo apt-get install nodejs npm" >&2
-    exit 1
-  fi
-fi
-# Chromium for the tests: tests/runtime/test_live_page.py loads the live page in a real headless browser (CDP).
-if [[ ${1:-} == --test ]] && ! command -v chromium >/dev/null; then
-  if [[ $(id -u) -eq 0 ]]; then
-    echo "==> installing chromium (Debian package)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  else
-    echo "error: chromium missing (the live page's tests run it headless); install with: sudo apt-get install chromium" >&2
-    exit 1
-  fi
-fi
 if [[ ${1:-} == --test ]]; then
+  # Prometheus: the server and promtool.
+  # (On a host run by systemd the package also enables a system Prometheus service; the tests use their own.)
+  { command -v prometheus >/dev/null && command -v promtool >/dev/null; } ||
+    apt_install "the tests run a real Prometheus against the worker" prometheus
+  # Node.js: the tests validate schemas/asyncapi.yaml with the AsyncAPI parser (npm, pinned below).
+  { command -v node >/dev/null && command -v npm >/dev/null; } ||
+    apt_install "the tests run the AsyncAPI parser" nodejs npm
+  # Chromium: tests/runtime/test_live_page.py loads the live page in a real headless browser (CDP).
+  command -v chromium >/dev/null ||
+    apt_install "the live page's tests run it headless" chromium
+
   asyncapi=scripts/asyncapi
   if [[ ! -d $asyncapi/node_modules/@asyncapi/parser || $asyncapi/package-lock.json -nt $asyncapi/node_modules ]]; then
     echo "==> installing the AsyncAPI parser (npm ci in $asyncapi)"
