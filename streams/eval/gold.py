@@ -6,7 +6,9 @@ Two formats are read (the format is decided per record):
   `quotes` with speaker, kind and offsets, `indirect_quotes`, `countries` (code -> surface strings,
   one per occurrence), `stances`. A record without `text` names a corpus article instead
   (`corpus_id`, `text_sha256`): its text is read from the corpus and checked against the hash, so
-  the corpus itself never has to be copied next to the annotations.
+  the corpus itself never has to be copied next to the annotations. Such a record may leave out
+  the text of its spans too (it is `text[start:end]`), a stance's `evidence` given as
+  `evidence_start`/`evidence_end`, and the title when it is the corpus article's.
 * **PolNeAR** (`polnear-*.jsonl`): `attributions` (source / cue / content, with offsets) and
   `quotes` (`{text, speaker}`: the quoted segments inside the contents). A quote is located inside
   the content of its attribution; its speaker is the attribution's source text ("he",
@@ -184,12 +186,20 @@ def _guideline(record: dict[str, Any], corpus: Corpus) -> GoldArticle:
         out = []
         for q in items:
             start, end = int(q["start"]), int(q["end"])
-            if full_text[start:end] != q["text"]:
-                raise GoldError(f"quote {q['text'][:40]!r}: text[{start}:{end}] is {full_text[start:end][:40]!r}")
+            span = full_text[start:end]
+            if "text" in q and span != q["text"]:  # our corpus-backed files leave the text out
+                raise GoldError(f"quote {q['text'][:40]!r}: text[{start}:{end}] is {span[:40]!r}")
+            if not span.strip():
+                raise GoldError(f"quote at {start}:{end} is empty")
             if start < shift:
-                raise GoldError(f"quote {q['text'][:40]!r} lies in the headline (quotes are scored on the body)")
-            out.append(GoldQuote(q["text"], start - shift, end - shift, q.get("speaker"), q.get("kind", kind)))
+                raise GoldError(f"quote {span[:40]!r} lies in the headline (quotes are scored on the body)")
+            out.append(GoldQuote(span, start - shift, end - shift, q.get("speaker"), q.get("kind", kind)))
         return out
+
+    def evidence(stance: dict[str, Any]) -> str | None:
+        if "evidence_start" in stance:
+            return full_text[int(stance["evidence_start"]) : int(stance["evidence_end"])]
+        return stance.get("evidence")
 
     countries = record.get("countries")
     return GoldArticle(
@@ -200,9 +210,7 @@ def _guideline(record: dict[str, Any], corpus: Corpus) -> GoldArticle:
         quotes=spans(record.get("quotes") or [], None),
         indirect=spans(record.get("indirect_quotes") or [], "indirect") if "indirect_quotes" in record else None,
         countries={code: len(surfaces) for code, surfaces in countries.items()} if countries is not None else None,
-        stances=[
-            GoldStance(s["actor"], s["target"], s["polarity"], s.get("evidence")) for s in record.get("stances") or []
-        ]
+        stances=[GoldStance(s["actor"], s["target"], s["polarity"], evidence(s)) for s in record.get("stances") or []]
         if "stances" in record
         else None,
         source=record.get("source") or row.get("source"),

@@ -43,6 +43,26 @@ def test_corpus_reference_fills_text_and_splits_the_headline():
     assert b.countries == {"RU": 3, "UA": 2}
 
 
+def test_corpus_reference_without_copied_text(tmp_path):
+    # Our corpus-backed gold copies no corpus text: spans by offsets only, the evidence by its offsets.
+    record = json.loads(GOLD.read_text(encoding="utf-8").splitlines()[1])
+    with_text = load_gold(GOLD, Corpus(CORPUS))[1]
+    full_text = Corpus(CORPUS).article("c-1")["text"]
+    for key in ("quotes", "indirect_quotes"):
+        for q in record[key]:
+            del q["text"]
+    [stance] = record["stances"]
+    start = full_text.index(stance.pop("evidence"))
+    stance["evidence_start"], stance["evidence_end"] = start, start + len(with_text.stances[0].evidence)
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert load_gold(bare, Corpus(CORPUS)) == [with_text]
+    record["quotes"][0]["end"] = record["quotes"][0]["start"]  # an empty span is an error, not a quote
+    bare.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="empty"):
+        load_gold(bare, Corpus(CORPUS))
+
+
 def test_corpus_reference_is_checked(tmp_path):
     record = json.loads(GOLD.read_text(encoding="utf-8").splitlines()[1])
     record["text_sha256"] = hashlib.sha256(b"another text").hexdigest()
