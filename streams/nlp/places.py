@@ -471,6 +471,9 @@ def read_town(doc: Doc, start: int, end: int, key: str, gaz: Gazetteer, texts: l
     ):
         return None  # "Annandale-on-Hudson", "Stratford-upon-Avon": the end of another town's name
     label = toks[start].ent_type_
+    if not label:  # "Port of Spain" with only "Spain" tagged GPE: the NER saw a place inside the name
+        inner = (entity_around(doc, t.i) for t in span[1:] if t.ent_iob_ == "B" and t.ent_type_ in PLACE_LABELS)
+        label = next((e.label_ for e in inner if e is not None and e.end <= end), "")
     ent = entity_around(doc, start)
     whole = ent is None or (ent.start >= start and ent.end <= end)
     # "the Chicago White Sox", "west London", "Real Madrid": only these before it in its entity.

@@ -169,6 +169,11 @@ def test_american_indian_is_the_us_not_india(nlp):
     assert _countries(nlp, text) == {"US": 2}
 
 
+def test_a_town_whose_name_holds_the_place_the_ner_tagged(nlp):
+    # The NER tags only "Spain" in "Port of Spain": still a place, Trinidad and Tobago's capital.
+    assert _countries(nlp, "Residents of Port of Spain were shocked by the shooting on Tuesday.") == {"TT": 1}
+
+
 def test_local_short_forms_and_territories(nlp):
     text = (
         "Tourists from the BVI and the USVI joined Trinidadians in Port of Spain. Puerto Rico and the "

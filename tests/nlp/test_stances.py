@@ -71,6 +71,9 @@ def _typed(nlp, text) -> set[tuple[str, str, str, str]]:
         ),
         # 4. material cooperation and conflict
         ("France imposed sanctions on Iran last year.", {("France", "Iran", "oppose", "sanction")}),
+        ("Brazil slapped tariffs on Chilean copper.", {("Brazil", "Chile", "oppose", "sanction")}),
+        ("Poland sent tanks to Lithuania.", {("Poland", "Lithuania", "support", "provide_aid")}),
+        ("Russia sent troops into Moldova.", set()),  # sent into: no help to it
         ("Turkish forces invaded Syria in 2019.", {("Turkey", "Syria", "oppose", "use_force")}),
         ("Canada expelled Bolivia's ambassador on Friday.", {("Canada", "Bolivia", "oppose", "sanction")}),
         # 5. a thing stands for its owner

@@ -574,6 +574,7 @@ GROUP_NOUNS = {
     "delegation",
     "negotiators",
 }
+SENDING_VERBS = {"send", "deliver", "supply", "provide", "dispatch", "deploy", "ship"}
 TARGET_PREPS = {"on", "upon", "against", "to", "toward", "towards", "for", "at", "into", "with", "over", "of", "behind"}
 DASHES = {"—", "–", "--", "-", "―"}
 FIRST_PERSON = {"i", "we", "me", "us", "my", "our", "myself", "ourselves"}
@@ -1418,7 +1419,8 @@ class _Finder:
                 if found is not None:
                     cue, cue_text = found, f"{verb.text} {d.text}"
                     preps = (
-                        {"to", "with", "into"}
+                        # "sent troops into Ukraine" is no help to it: "into" names a recipient only when merging
+                        ({"to", "with"} if lemma in SENDING_VERBS else {"to", "with", "into"})
                         if found.type in ("provide_aid", "material_cooperation")
                         else TARGET_PREPS
                     )

@@ -488,6 +488,16 @@ EXTRA_CUES: list[tuple[str, str, str]] = [
     ("object", "take exception", "111"),
     ("object", "voice concern", "111"),
     ("object", "express concern", "111"),
+    # tariffs: a trade sanction, which CAMEO's sanction patterns (163, "impose sanctions") do not name
+    *(("object", f"{verb} tariff", "163") for verb in ("impose", "slap", "levy", "place", "announce", "raise", "hike")),
+    ("object", "threaten tariff", "1312"),
+    # arms CAMEO's weapon synonyms (&WEAPON) lack, sent or supplied: military aid (072)
+    *(
+        ("object", f"{verb} {noun}", "072")
+        for verb in ("send", "supply", "deliver", "provide")
+        for noun in ("tank", "missile", "ammunition", "arm", "weapon")
+        if (verb, noun) not in (("send", "weapon"), ("supply", "arm"))  # CAMEO's own
+    ),
     # passive only: a verb too general in the active whose passive with an agent is the event
     ("passive", "hold", "173"),
     ("passive", "take", "171"),
