@@ -79,7 +79,8 @@ class AgentContext:
         # Revoked partitions may go to another worker, whose producers fence ours: start afresh if they return.
         ours = [tp for tp in tps if tp.topic == articles_topic.get_topic_name()]
         if self.catch_up is not None:
-            self.catch_up.forget(tps)
+            async with self.catch_up.lock:  # not in the middle of counting them
+                self.catch_up.forget(tps)
         if ours:
             log.info("rebalance: %d partitions of %s revoked", len(ours), articles_topic.get_topic_name())
             metrics.PARTITIONS_REVOKED.inc(len(ours))
@@ -191,9 +192,11 @@ STALL_CHECK_S = max(1.0, settings.stall_after_s / 3)
 async def _read_stalled_partitions() -> None:
     if app.rebalancing or not app.tables.recovery.completed.is_set():
         return  # partitions are moving, or Faust holds them back on purpose while it recovers its tables
-    owned = [tp for tp in app.consumer.assignment() if tp.topic == articles_topic.get_topic_name()]
+    assigned = app.consumer.assignment()
+    articles, mentions = articles_topic.get_topic_name(), country_mentions_topic.get_topic_name()
     try:
-        await read_stalled(owned, time.monotonic())
+        await read_stalled([tp for tp in assigned if tp.topic == articles], time.monotonic())
+        await count_stalled([tp for tp in assigned if tp.topic == mentions], time.monotonic())
     except Exception:  # noqa: BLE001 - an error raised out of a Faust timer stops the worker; the next tick retries
         log.exception("reading stalled partitions from Kafka failed; trying again in %.0f s", STALL_CHECK_S)
 
@@ -325,20 +328,40 @@ async def count_country_mentions(stream):
     context.catch_up = catch_up = CatchUp(reader, app.consumer.mark_done)
     try:
         async for event in stream.events():
-            # After a rebalance Faust can drop records it had fetched: count them first, read from Kafka.
-            for missed in await catch_up.skipped_before(event.message.tp, event.message.offset):
-                _count(missed.key, _json(missed.value), missed)
-            _count(event.key, event.value, event.message)
+            async with catch_up.lock:
+                # After a rebalance Faust can drop records it had fetched: count them first, read from Kafka.
+                for missed in await catch_up.skipped_before(event.message.tp, event.message.offset):
+                    _count_record(missed)
+                _count(event.key, event.value, event.message)
     finally:
         context.catch_up = None
         await reader.close()
 
 
-def _json(value: bytes | None):
+async def count_stalled(owned, now: float) -> int:
+    """Count, from Kafka, what the table agent is still owed of each partition in `owned` of which it was
+    handed none for `stall_after_s` (`CatchUp.stalled`); return how many records."""
+    catch_up, counted = context.catch_up, 0
+    if catch_up is None:
+        return 0
+    for tp in owned:
+        async with catch_up.lock:
+            if tp not in app.consumer.assignment():
+                continue  # revoked meanwhile: its new owner counts it
+            found = await catch_up.stalled(tp, now, settings.stall_after_s, _count_record)
+        if found:
+            metrics.STALLED_PARTITION_READS.inc()
+        counted += found
+    return counted
+
+
+def _count_record(record) -> None:
+    """Count a record read from Kafka (its value is the raw JSON)."""
     try:
-        return json.loads(value) if value is not None else None
+        value = json.loads(record.value) if record.value is not None else None
     except ValueError:
-        return None
+        value = None
+    _count(record.key, value, record)
 
 
 def _count(key, value, message) -> None:

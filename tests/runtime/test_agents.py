@@ -366,6 +366,77 @@ def test_the_table_agent_gets_back_what_faust_dropped_after_an_assignment():
     assert delivered(46, 47, 48, 49) == [[], [], [], []] and done[-1] == (24, 26)
 
 
+def test_the_last_records_faust_dropped_are_counted_once_the_partition_is_quiet():
+    import time
+
+    from faust.types import TP
+
+    from streams.runtime.faust_compat.partition_reader import CatchUp
+
+    tp = TP("news.country-mentions", 2)
+    # Committed up to 10 when assigned, ending at 30 then; 25: a transaction marker. 10..12 are handed out,
+    # 13..29 were fetched before the rebalance and dropped: no later record reveals them.
+    reader = Backlog(data=set(range(40)) - {25}, committed=10, end=30)
+    done, counted = [], []
+
+    async def mark_done(tp, start, end, last=False):
+        done.append((start, end, last))
+
+    catch_up = CatchUp(reader, mark_done)
+    catch_up.CHUNK = 8
+    quiet = 30.0
+
+    async def run():
+        for offset in (10, 11, 12):
+            assert await catch_up.skipped_before(tp, offset) == []
+        now = time.monotonic()
+        handed_lately = await catch_up.stalled(tp, now + quiet / 2, quiet, lambda r: counted.append(r.offset))
+        stalled = await catch_up.stalled(tp, now + quiet + 1, quiet, lambda r: counted.append(r.offset))
+        again = await catch_up.stalled(tp, now + 3 * quiet, quiet, lambda r: counted.append(r.offset))
+        return handed_lately, stalled, again, await catch_up.skipped_before(tp, 31)
+
+    assert asyncio.run(run()) == (0, 16, 0, [])
+    assert counted == [o for o in range(13, 30) if o != 25]  # in order, from the read-ahead on
+    # The read-ahead of the first record (10..17) first, then a chunk at a time, each marked done once counted.
+    assert done == [(13, 18, True), (18, 26, True), (26, 30, True)]
+
+    # A partition of which nothing at all is handed out after its assignment is read from its committed offset.
+    other = TP("news.country-mentions", 3)
+    reader.committed_offset, reader.end, counted[:] = 36, 40, []
+
+    async def silent():
+        now = time.monotonic()
+        first = await catch_up.stalled(other, now, quiet, lambda r: counted.append(r.offset))
+        return first, await catch_up.stalled(other, now + quiet, quiet, lambda r: counted.append(r.offset))
+
+    assert asyncio.run(silent()) == (0, 4) and counted == [36, 37, 38, 39] and done[-1] == (36, 40, True)
+
+
+def test_marking_the_last_records_done_lets_faust_commit_through_them():
+    from collections import defaultdict
+
+    from faust.types import TP
+    from intervaltree import IntervalTree
+
+    from streams.runtime.faust_compat.transport import NewswireConsumer
+
+    consumer = object.__new__(NewswireConsumer)  # only its offset bookkeeping, as Faust's __init__ sets it up
+    consumer._gap, consumer._acked = defaultdict(IntervalTree), defaultdict(list)
+    consumer._acked_index = defaultdict(set)
+    consumer._committed_offset, consumer._n_acked = defaultdict(lambda: None), 0
+    tp = TP("news.country-mentions", 0)
+    consumer._committed_offset[tp] = 10
+    consumer._acked[tp], consumer._acked_index[tp] = [10, 11], {10, 11}  # delivered and acked
+    asyncio.run(consumer.mark_done(tp, 12, 20))
+    assert consumer._new_offset(tp) == 12  # a gap with nothing acked after it: Faust does not commit it
+    consumer._committed_offset[tp] = 12
+    asyncio.run(consumer.mark_done(tp, 12, 20, last=True))
+    assert consumer._new_offset(tp) == 20
+    consumer._committed_offset[tp] = 20
+    asyncio.run(consumer.mark_done(tp, 20, 21, last=True))  # a single record
+    assert consumer._new_offset(tp) == 21
+
+
 def _sample(name: str, **labels: str) -> float:
     from streams.runtime.metrics import REGISTRY
 

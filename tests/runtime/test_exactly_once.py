@@ -105,7 +105,7 @@ def _faulty_run(clean: dict, kafka_settings, name: str, fault, workers: int = 1)
             print(f"{name}: the worker counted {found:g} articles {label}, expected {expected}")
             assert found == expected, (label, found, expected)
         # Faust's own commits of the table agent's input keep up too (a restart does not replay much).
-        assert table_agent_uncommitted(settings) == 0
+        assert table_agent_uncommitted(settings, started) == 0
     finally:
         for worker in reversed(started):
             worker.stop()

@@ -43,11 +43,13 @@ TELLING = re.compile(
 def stall_report(settings, workers: list[WorkerProcess], lines: int = 40) -> str:
     """What a run that stopped short was doing: each input partition's lag, each worker's process state, and the
     telling lines of its log (printed when a wait for the last article expires: a CI log holds nothing else)."""
-    try:
-        lag = group_lag(settings, settings.app_id, settings.topic_articles)
-    except Exception as error:  # noqa: BLE001 - the report is of whatever can still be read
-        lag = f"unreadable ({type(error).__name__}: {error})"
-    report = [f"{settings.topic_articles}: lag per partition {lag}"]
+    report = []
+    for topic in (settings.topic_articles, settings.topic_country_mentions):
+        try:
+            lag = group_lag(settings, settings.app_id, topic)
+        except Exception as error:  # noqa: BLE001 - the report is of whatever can still be read
+            lag = f"unreadable ({type(error).__name__}: {error})"
+        report.append(f"{topic}: lag per partition {lag}")
     for worker in workers:
         code = None if worker.process is None else worker.process.poll()
         state = "not started" if worker.process is None else "running" if code is None else f"exited ({code})"
@@ -61,13 +63,16 @@ def stall_report(settings, workers: list[WorkerProcess], lines: int = 40) -> str
     return "\n".join(report)
 
 
-def table_agent_uncommitted(settings, timeout: float = 30) -> int:
-    """Country-mention events the table agent has not committed yet (0 once its commits caught up)."""
+def table_agent_uncommitted(settings, workers: list[WorkerProcess], timeout: float = 30) -> int:
+    """Country-mention events the table agent has not committed yet (0 once its commits caught up); when
+    some are left, the workers' stall report is printed."""
     deadline = time.monotonic() + timeout
     while (
         behind := unconsumed(settings, settings.app_id, settings.topic_country_mentions)
     ) and time.monotonic() < deadline:
         time.sleep(1)
+    if behind:
+        print(stall_report(settings, workers))
     return behind
 
 

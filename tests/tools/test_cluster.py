@@ -147,7 +147,7 @@ def _faulty_run(
         if after:
             after(settings, [worker])
         figures = check(outcome(settings), clean, name)
-        assert table_agent_uncommitted(settings) == 0
+        assert table_agent_uncommitted(settings, [worker]) == 0
     finally:
         worker.stop()
     figures |= {

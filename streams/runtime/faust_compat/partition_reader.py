@@ -173,26 +173,40 @@ class CatchUp:
 
     def __init__(self, reader: PartitionReader, mark_done) -> None:
         self.reader = reader
-        self.mark_done = mark_done  # async (tp, start, end): offsets [start, end) are done (Faust may commit them)
+        #: async (tp, start, end, last=False): offsets [start, end) are done (Faust may commit them); `last`: and
+        #: nothing after them was handed out (NewswireConsumer.mark_done)
+        self.mark_done = mark_done
+        #: held while records are counted, by the agent or the stall check: a table value keeps the next offset
+        #: to apply, so a record counted before an earlier one would make the earlier look like a replay
+        self.lock = asyncio.Lock()
         self._windows: dict[object, _Window] = {}
         self._caught_up: set = set()
+        self._handed: dict = {}  # partition -> when (time.monotonic) the agent was last handed one of its records
 
     def forget(self, tps) -> None:
         """`tps` were revoked: check them afresh when they come back."""
         for tp in tps:
             self._windows.pop(tp, None)
             self._caught_up.discard(tp)
+            self._handed.pop(tp, None)
+
+    async def _open(self, tp) -> _Window:
+        first, end = await self.reader.bounds(tp)
+        committed = await self.reader.committed(tp)
+        start = first if committed is None else max(committed, first)
+        window = self._windows[tp] = _Window(expected=start, end=end, loaded_to=start)
+        return window
+
+    def _close(self, tp) -> None:
+        self.forget([tp])
+        self._caught_up.add(tp)
 
     async def skipped_before(self, tp, offset: int) -> list:
         """The committed records of `tp` before `offset` that were never handed to the agent (oldest first)."""
         if tp in self._caught_up:
             return []
-        window = self._windows.get(tp)
-        if window is None:
-            first, end = await self.reader.bounds(tp)
-            committed = await self.reader.committed(tp)
-            start = first if committed is None else max(committed, first)
-            window = self._windows[tp] = _Window(expected=start, end=end, loaded_to=start)
+        self._handed[tp] = time.monotonic()
+        window = self._windows.get(tp) or await self._open(tp)
         if offset < window.expected:
             return []  # delivered again (below the committed offset): the agent knows it was done
         if offset >= window.loaded_to:  # read ahead through `offset` at least
@@ -217,9 +231,42 @@ class CatchUp:
             await self.mark_done(tp, window.expected, offset)  # markers, aborted records, and `missed`
         window.expected = offset + 1
         if window.expected >= window.end:
-            self.forget([tp])
-            self._caught_up.add(tp)
+            self._close(tp)
         return missed
+
+    async def stalled(self, tp, now: float, after_s: float, count: Callable[[object], None]) -> int:
+        """Count (`count(record)`) the records of `tp` the agent is still owed since its assignment, when it was
+        handed none of them for `after_s`; return how many. Call it with `lock` held, for a partition still owned.
+
+        The last records of a partition are dropped like any others, and with no later record to reveal the
+        hole `skipped_before` never sees them: they would stay uncounted, or, counted by the previous owner
+        before it died, never be committed. A chunk at a time, each marked done only once counted.
+        """
+        if tp in self._caught_up or now - self._handed.setdefault(tp, now) < after_s:
+            return 0
+        window = self._windows.get(tp) or await self._open(tp)
+        counted = 0
+        while window.expected < window.end:
+            if not window.records and window.loaded_to < window.end:
+                upto = min(window.end, window.loaded_to + self.CHUNK)
+                window.records.extend(await self.reader.read_range(tp, window.loaded_to, upto))
+                window.loaded_to = upto
+            start, window.expected = window.expected, window.loaded_to
+            for record in window.records:
+                count(record)
+            counted += len(window.records)
+            window.records.clear()
+            await self.mark_done(tp, start, window.expected, last=True)
+        if counted:
+            log.warning(
+                "%s[%d]: none of its last records handed out for %.0f s: %d counted from Kafka",
+                tp.topic,
+                tp.partition,
+                after_s,
+                counted,
+            )
+        self._close(tp)
+        return counted
 
 
 @dataclass

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+from faust.transport.consumer import ack_lock
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 
@@ -54,10 +55,22 @@ class NewswireConsumer(driver.Consumer):
             self._committed_offset.update(theirs)
         return await super()._commit_offsets(ours, start_new_transaction) if ours else bool(theirs)
 
-    async def mark_done(self, tp: TP, start: int, end: int) -> None:
+    async def mark_done(self, tp: TP, start: int, end: int, last: bool = False) -> None:
         """Offsets [start, end) of `tp` are done though the stream never handed them out (transaction
         markers, aborted records, records an agent read back itself). Faust notes such a gap only between
-        two records it delivers; it never commits past one it does not know."""
+        two records it delivers; it never commits past one it does not know.
+
+        `last`: no record after them was handed out either. Faust commits a gap only below an offset acked
+        after it, so the last offset is acked here, as Faust's `ack` would a delivered record's.
+        """
+        if last and end > start:
+            end -= 1
+            with ack_lock:
+                committed = self._committed_offset[tp]
+                if (committed is None or end >= committed) and end not in self._acked_index[tp]:
+                    self._acked_index[tp].add(end)
+                    self._acked[tp].append(end)
+                    self._n_acked += 1
         await self._add_gap(tp, start, end)
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
