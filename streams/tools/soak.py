@@ -62,6 +62,8 @@ WARMUP_ARTICLES = 120
 RSS_GROWTH_LIMIT = 0.05
 #: the span whose median RSS is the memory level (a quarter of the time after warm-up when that is shorter)
 LEVEL_WINDOW_S = 300.0
+#: the spans whose median RSS levels are printed, from the end of the warm-up on
+LEVEL_SPAN_S = 600.0
 
 
 def _say(text: str) -> None:
@@ -139,6 +141,7 @@ class Watch:
                 "steady_rss_end_mib": None,
                 "steady_rss_growth": None,
                 "steady_rss_peak_growth": None,
+                "steady_rss_levels_mib": [],
             }
         start, end = after[0][0], after[-1][0]
         window = min(LEVEL_WINDOW_S, (end - start) / 4)
@@ -152,6 +155,12 @@ class Watch:
             "steady_rss_end_mib": round(last / mib, 1),
             "steady_rss_growth": round(last / first - 1, 4),
             "steady_rss_peak_growth": round(peak / first - 1, 4),
+            # The level of each span after warm-up: whether memory levels off (caches full) or keeps rising.
+            "steady_rss_levels_mib": [
+                round(median(rss for t, rss in after if lo <= t < lo + LEVEL_SPAN_S) / mib, 1)
+                for lo in range(int(start), int(end) + 1, int(LEVEL_SPAN_S))
+                if any(lo <= t < lo + LEVEL_SPAN_S for t, _ in after)
+            ],
         }
 
 
@@ -383,5 +392,7 @@ def main(
         f"{result['steady_rss_end_mib']} MiB at the end (medians over {LEVEL_WINDOW_S:.0f} s; growth "
         f"{result['steady_rss_growth']}, limit {RSS_GROWTH_LIMIT}); highest sample {result['steady_rss_max_mib']} MiB"
     )
+    levels = ", ".join(f"{level}" for level in result["steady_rss_levels_mib"])
+    print(f"steady worker RSS level per {LEVEL_SPAN_S / 60:.0f} minutes after warm-up: {levels or 'none'} MiB")
     print(json.dumps(result))
     return 0 if passed(result) else 1
