@@ -148,6 +148,9 @@ class Watch:
         first = median(rss for t, rss in after if t <= start + window)
         last = median(rss for t, rss in after if t >= end - window)
         peak = max(rss for _, rss in after)
+        spans: dict[int, list[int]] = {}
+        for t, rss in after:
+            spans.setdefault(int((t - start) // LEVEL_SPAN_S), []).append(rss)
         mib = 1024 * 1024
         return {
             "steady_rss_after_warmup_mib": round(first / mib, 1),
@@ -156,11 +159,7 @@ class Watch:
             "steady_rss_growth": round(last / first - 1, 4),
             "steady_rss_peak_growth": round(peak / first - 1, 4),
             # The level of each span after warm-up: whether memory levels off (caches full) or keeps rising.
-            "steady_rss_levels_mib": [
-                round(median(rss for t, rss in after if lo <= t < lo + LEVEL_SPAN_S) / mib, 1)
-                for lo in range(int(start), int(end) + 1, int(LEVEL_SPAN_S))
-                if any(lo <= t < lo + LEVEL_SPAN_S for t, _ in after)
-            ],
+            "steady_rss_levels_mib": [round(median(rss) / mib, 1) for _, rss in sorted(spans.items())],
         }
 
 
@@ -392,7 +391,7 @@ def main(
         f"{result['steady_rss_end_mib']} MiB at the end (medians over {LEVEL_WINDOW_S:.0f} s; growth "
         f"{result['steady_rss_growth']}, limit {RSS_GROWTH_LIMIT}); highest sample {result['steady_rss_max_mib']} MiB"
     )
-    levels = ", ".join(f"{level}" for level in result["steady_rss_levels_mib"])
+    levels = ", ".join(map(str, result["steady_rss_levels_mib"]))
     print(f"steady worker RSS level per {LEVEL_SPAN_S / 60:.0f} minutes after warm-up: {levels or 'none'} MiB")
     print(json.dumps(result))
     return 0 if passed(result) else 1

@@ -197,6 +197,12 @@ class CatchUp:
         window = self._windows[tp] = _Window(expected=start, end=end, loaded_to=start)
         return window
 
+    async def _read_ahead(self, tp, window: _Window, at_least: int = 0) -> None:
+        """Read the next chunk of `window` (up to its end, or through `at_least` - 1 if that is further)."""
+        upto = max(at_least, min(window.end, window.loaded_to + self.CHUNK))
+        window.records.extend(await self.reader.read_range(tp, window.loaded_to, upto))
+        window.loaded_to = upto
+
     def _close(self, tp) -> None:
         self.forget([tp])
         self._caught_up.add(tp)
@@ -210,9 +216,7 @@ class CatchUp:
         if offset < window.expected:
             return []  # delivered again (below the committed offset): the agent knows it was done
         if offset >= window.loaded_to:  # read ahead through `offset` at least
-            upto = max(offset + 1, min(window.end, window.loaded_to + self.CHUNK))
-            window.records.extend(await self.reader.read_range(tp, window.loaded_to, upto))
-            window.loaded_to = upto
+            await self._read_ahead(tp, window, at_least=offset + 1)
         missed = []
         while window.records and window.records[0].offset <= offset:
             record = window.records.popleft()
@@ -248,9 +252,7 @@ class CatchUp:
         counted = 0
         while window.expected < window.end:
             if not window.records and window.loaded_to < window.end:
-                upto = min(window.end, window.loaded_to + self.CHUNK)
-                window.records.extend(await self.reader.read_range(tp, window.loaded_to, upto))
-                window.loaded_to = upto
+                await self._read_ahead(tp, window)
             start, window.expected = window.expected, window.loaded_to
             for record in window.records:
                 count(record)
