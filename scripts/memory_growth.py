@@ -80,7 +80,7 @@ def cache_sizes(nlp) -> dict[str, int]:
     for name, component in nlp.components:
         cache = getattr(component, "_cache", None)
         if isinstance(cache, dict):
-            sizes[name] = len(cache)
+            sizes[name] = len(cache) + len(getattr(component, "_older", {}))
     for module in [m for n, m in sorted(sys.modules.items()) if n.startswith("streams.") and m is not None]:
         for attr, value in list(vars(module).items()):
             info = getattr(value, "cache_info", None)

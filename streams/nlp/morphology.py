@@ -31,10 +31,13 @@ from spacy.tokens._retokenize import set_token_attrs
 
 MORPHOLOGY_COMPONENT = "newswire_morphology"
 _OUT = [TAG, POS, MORPH, LEMMA, DEP]
-# (form, tag, dep) keys; cleared when full so a long-running worker stays bounded. An entry is about
-# 500 bytes: 200,000 are ~100 MiB (the 2,225 BBC articles make 94,000). A miss costs ~60 us, so a
-# refill is ~12 s of CPU spread over the next few thousand articles.
-_MAX_CACHE = 200_000
+# (form, tag, dep) keys, in two generations: when the newer holds _GENERATION keys it becomes the
+# older and a new one starts; a key found in the older is carried over, so the words in use stay and
+# the rest go. At most 2 x 20,000 entries, ~14 MiB, full within the first few hundred articles: a
+# bound of 200,000 (~100 MiB, cleared when full) took hours to fill and was most of a soak's RSS
+# growth. Measured on 1,000 BBC articles (441,000 tokens, 59,000 distinct keys): 16 % of tokens miss
+# against 13 % for an unbounded table, ~0.8 ms more an article at ~60 us a miss.
+_GENERATION = 20_000
 #: an entry: (tag, pos, morph, lemma, dep) ids, the ruler patterns that matched, and the lemma's text
 #: when it is not the form itself (None then: the Doc holds the form's string)
 _Entry = tuple[tuple[int, ...], tuple[int, ...], str | None]
@@ -48,7 +51,8 @@ class Morphology:
         self.ruler = ruler
         self.lemmatizer = lemmatizer
         self.vocab = ruler.vocab
-        self._cache: dict[tuple[int, int, int], _Entry] = {}
+        self._cache: dict[tuple[int, int, int], _Entry] = {}  # the newer generation
+        self._older: dict[tuple[int, int, int], _Entry] = {}
         self._multi = Matcher(self.vocab)
         for key in range(len(ruler.attrs)):
             found = ruler.matcher.get(str(key))
@@ -77,18 +81,18 @@ class Morphology:
         n = len(doc)
         if n == 0:
             return doc
-        if len(self._cache) > _MAX_CACHE:
-            self._cache.clear()
+        if len(self._cache) >= _GENERATION:
+            self._older, self._cache = self._cache, {}
         keys = doc.to_array([ORTH, TAG, DEP])
-        cache = self._cache
+        cache, older = self._cache, self._older
         intern = self.vocab.strings.add
         entries = []
         for orth, tag, dep in keys.tolist():
             key = (orth, tag, dep)
             entry = cache.get(key)
             if entry is None:
-                entry = cache[key] = self._entry(orth, tag, dep)
-            elif entry[2] is not None:
+                entry = cache[key] = older.get(key) or self._entry(orth, tag, dep)
+            if entry[2] is not None:
                 intern(entry[2])  # a no-op unless a memory zone ended since the entry was made
             entries.append(entry)
         values = numpy.array([e[0] for e in entries], dtype="uint64")

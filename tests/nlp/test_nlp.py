@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from spacy.tokens import Doc
 
 from streams.nlp import (
     EXTRACTOR_VERSION,
@@ -615,6 +616,32 @@ def test_morphology_gives_the_same_annotation_as_the_model(nlp):
         assert got == expected
     lemmas = {t.text: t.lemma_ for t in nlp("She urged them and was saying it.")}
     assert lemmas["urged"] == "urge" and lemmas["saying"] == "say" and lemmas["was"] == "be"
+
+
+def test_morphology_table_is_bounded_and_keeps_what_it_drops_right(nlp, monkeypatch):
+    """Two generations of keys: the newer becomes the older when full, a key found in the older is
+    carried over, and what either dropped is made again, the same."""
+    from streams.nlp import morphology
+
+    component = nlp.get_pipe("newswire_morphology")
+    monkeypatch.setattr(morphology, "_GENERATION", 8)
+    monkeypatch.setattr(component, "_cache", {})
+    monkeypatch.setattr(component, "_older", {})
+    reference = _reference_pipeline()
+    expected = [[(t.tag_, t.pos_, str(t.morph), t.lemma_) for t in doc] for doc in reference.pipe(MORPHOLOGY_TEXTS)]
+    longest = max(len(doc) for doc in reference.pipe(MORPHOLOGY_TEXTS))
+    for _ in range(3):
+        for text, want in zip(MORPHOLOGY_TEXTS, expected, strict=True):
+            assert [(t.tag_, t.pos_, str(t.morph), t.lemma_) for t in nlp(text)] == want
+            assert len(component._cache) < 8 + longest and len(component._older) < 8 + longest
+    key = next(k for k in component._older if k not in component._cache)
+    component._cache = {}  # room in the newer generation: no turnover on the next call
+    made, make = [], component._entry
+    monkeypatch.setattr(component, "_entry", lambda *key: made.append(key) or make(*key))
+    doc = Doc(nlp.vocab, words=[nlp.vocab.strings[key[0]]])
+    doc[0].tag, doc[0].dep = key[1], key[2]
+    component(doc)  # a key found in the older generation is carried over, not made again
+    assert key in component._cache and not made
 
 
 def test_a_batch_leaves_no_new_words_in_the_vocabulary(nlp):
