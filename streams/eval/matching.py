@@ -299,7 +299,7 @@ def same_actor(gold: str | None, predicted: str | None) -> bool:
     g, p = name_words(gold), name_words(predicted)
     if not g or not p:
         return False
-    if g == p:
+    if g == p or "".join(g) == "".join(p):  # "PlymouthLive" / "Plymouth Live"
         return True
     if g[-1] == p[-1] and (set(g) <= set(p) or set(p) <= set(g)):
         return True

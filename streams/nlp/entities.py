@@ -601,6 +601,20 @@ def _trim(span: Span, person: bool) -> tuple[int, int]:
     return start, end
 
 
+def _names_a_campaign(toks: Sequence[Token], ent: Span) -> bool:
+    """A person's name as the modifier of "campaign" ("the Harris campaign", "the Trump campaign"):
+    the campaign is an organisation of its own."""
+    if ent.end >= len(toks):
+        return False
+    after = toks[ent.end]
+    return (
+        after.lower_ == "campaign"
+        and after.pos_ == "NOUN"
+        and ent.root.dep_ == "compound"
+        and ent.root.head.i == after.i
+    )
+
+
 def _named_as_person(ent: Span) -> bool:
     """A name the article itself presents as a person's: in apposition with a person noun either
     way round ("its CEO, Abdulaziz Jaafar", "Craig Le Clair, principal analyst at Forrester"), or
@@ -1036,6 +1050,7 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
             if label not in ("ORG", "FAC", "EVENT", "LAW") and re.fullmatch(r"[A-Z]{1,4}-?\d{1,2}", ent.text):
                 label = "ORG"  # "G8", "G7", "G20" tagged PERSON, NORP or PRODUCT
             ent_end = ent.end
+            campaign = label in ("PERSON", "ORG") and _names_a_campaign(toks, ent)
             # "the Police Federation of England and Wales": the NER stops at "and", the name does not.
             if (
                 label == "ORG"
@@ -1047,6 +1062,8 @@ def _raw_mentions(docs: Sequence[tuple[Doc, str, Ranges]], places: Sequence[Coun
             ):
                 ent_end += 2
             start, end = _trim(doc[span_start:ent_end], person=label == "PERSON")
+            if campaign:  # "the Harris campaign said": the campaign speaks and takes sides for itself
+                label, end = "ORG", ent_end + 1
             tokens = toks[start:end]
             if not tokens or _is_junk(tokens):
                 continue

@@ -256,6 +256,12 @@ def resolve(
                         found = resolve(pobj, entities, skip, depth + 1)
                         if found is not None:
                             return found
+        if _is_definite(token) and not has_owner and lower not in STAND_IN_VOICES:
+            # "the campaign said" after "the Harris campaign", "the ministry" after "the Ministry of
+            # Defence" (but "the report" is no "World Business Report": a document speaks for its author)
+            named = entities.body_by_noun(lower, token.idx)
+            if named is not None:
+                return named
         if lower in STAND_IN_VOICES and not has_owner:
             return entities.last_body_before(token.idx, skip)
     for child in children:

@@ -135,6 +135,7 @@ def test_sentence_initial_word_is_a_name_only_if_capitalised_elsewhere():
         ("United States", "White House", True),
         ("Russia", "Moscow", True),
         ("Charles B. Rangel", "Charles B Rangel", True),
+        ("PlymouthLive", "Plymouth Live", True),
         ("Hillary Clinton", "Bill Clinton", False),
         ("Russia", "Ukraine", False),
         (None, None, True),

@@ -360,10 +360,27 @@ def test_unnamed_spokesman_speaks_for_the_body_just_named(nlp):
             "Disney fan Abby Dunn has booked early for years. The fan explained: “Be flexible with your dates.”",
             "Abby Dunn",
         ),
+        # a voice word ("the ministry", "the campaign") naming a body introduced with it
+        (
+            "The Ministry of Defence in Lisbon sent ships on Monday. The ministry said: “Our crews are ready.”",
+            "Ministry of Defence",
+        ),
     ],
 )
 def test_description_stands_for_the_one_the_article_introduced_with_it(nlp, text, speaker):
     assert [sp for _, sp in _speakers(nlp, text)] == [speaker]
+
+
+def test_a_campaign_speaks_for_itself(nlp):
+    """ "the Harris campaign" is an organisation of its own (the guideline's speakers), not Harris;
+    "the campaign" later is the same campaign."""
+    text = (
+        "Kamala Harris spoke in Atlanta on Monday. The Harris campaign said in a memo that they were "
+        "“the clear underdogs” in the race. The campaign also said: “We will fight for every vote.”"
+    )
+    r = analyze_article(text, nlp)
+    assert [q["speaker"] for q in _quotes(r)] == ["Harris campaign", "Harris campaign"]
+    assert {"Kamala Harris", "Harris campaign"} <= {e["canonical"] for e in r["entities"]}
 
 
 def test_office_in_capitals_is_a_title_and_names_the_person_in_apposition(nlp):
