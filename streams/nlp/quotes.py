@@ -618,6 +618,7 @@ def extract_quotes(doc: Doc, entities: ArticleEntities, excluded: Ranges) -> lis
         found = False
         loose = False  # cue only found as the nearest speech verb of the sentence
         cues, claim = _dependency_cues(inside, q)
+        cues = [c for c in cues if not excluded.contains(c.idx)]  # a verb of a related-story link speaks for nobody
         method = "none"
         if cues:
             cue, speaker = _first_speaking(cues, entities, quote_ranges)

@@ -14,10 +14,20 @@ from spacy.tokens import Doc, Span, Token
 _BOILERPLATE = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\s*(?:©|\(c\)|\d{4})|\ball rights reserved\b"
     r"|^\s*\(?photo(?:s|graph)?\s*(?:credit)?\s*:"
-    r"|^\s*\(?(?:additional )?(?:reporting|editing|writing|compiled) by\b",
+    r"|^\s*\(?(?:additional )?(?:reporting|editing|writing|compiled) by\b"
+    r"|^\s*(?:read more|related articles)\s*:",
     re.IGNORECASE,
 )
 _MAX_BOILERPLATE_LINE = 300
+# Related-story links inside a line ("... decade now." READ MORE: <headline> READ MORE: <headline>
+# "Wow," asked Brad): the marker and its headline, up to the next quotation mark, marker or line end,
+# at most 120 characters (nothing marks where a headline ends and the story goes on).
+_RELATED_LINK = re.compile(
+    r"\b(?:read more\s*:|read more related articles\b|related articles\s*:)"
+    r"[^\n\"“”]{0,120}?(?=read more\b|related articles\b|[\"“”]|\n|$)",
+    re.IGNORECASE,
+)
+_PICTURE_CREDIT = re.compile(r"\((?:image|picture|photo|pic)s?\s*:[^()\n]{1,80}\)", re.IGNORECASE)  # "(Image: ITV)"
 
 
 @dataclass
@@ -40,13 +50,17 @@ class Ranges:
 
 
 def boilerplate_ranges(text: str) -> Ranges:
-    """Character ranges of credit/copyright lines (see _BOILERPLATE)."""
+    """Character ranges of credit, copyright and related-story lines (see _BOILERPLATE), and of
+    related-story links and picture credits inside a line (_RELATED_LINK, _PICTURE_CREDIT)."""
     spans = []
     pos = 0
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         if stripped and len(stripped) < _MAX_BOILERPLATE_LINE and _BOILERPLATE.search(stripped):
             spans.append((pos, pos + len(line)))
+        else:
+            spans += [(pos + m.start(), pos + m.end()) for m in _RELATED_LINK.finditer(line)]
+            spans += [(pos + m.start(), pos + m.end()) for m in _PICTURE_CREDIT.finditer(line)]
         pos += len(line)
     return Ranges(spans)
 

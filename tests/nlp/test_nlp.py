@@ -75,6 +75,31 @@ def test_seed_junk_spans_dropped(seed):
     assert not any("Cable News Network" in e["canonical"] for e in seed["entities"])
 
 
+def test_related_story_links_and_picture_credits_are_page_furniture(nlp):
+    """The guideline's page furniture inside a story line: a related-story link runs to the next quotation
+    mark, link or line end; a picture credit is its parentheses. The story around them stays."""
+    text = (
+        "Read more: Protests erupt in Plymouth as rioters throw stones\n\n"
+        "Megan said she does judo. READ MORE: Jenny Ryan praised Bradley Walsh on ITV \u201cWow,\u201d asked Brad. "
+        "He was scared (Image: ITV) Read More Related Articles Barry Humphries congratulated Dermot O'Leary "
+        "Read More Related Articles Star robbed in Paris \u201cI'm a black belt,\u201d Megan said."
+    )
+    furniture = [text[a:b] for a, b in boilerplate_ranges(text).spans]
+    assert furniture == [
+        "Read more: Protests erupt in Plymouth as rioters throw stones\n",
+        "READ MORE: Jenny Ryan praised Bradley Walsh on ITV ",
+        "(Image: ITV)",
+        "Read More Related Articles Barry Humphries congratulated Dermot O'Leary ",
+        "Read More Related Articles Star robbed in Paris ",
+    ]
+    r = analyze_article(text, nlp)
+    assert [q["text"] for q in _quotes(r)] == ["Wow,", "I'm a black belt,"]
+    assert not r["stances"] and not {"Jenny Ryan", "Barry Humphries", "Dermot O'Leary"} & {
+        e["canonical"] for e in r["entities"]
+    }
+    assert not r["countries"]  # Plymouth and Paris were in the links
+
+
 def test_seed_countries_of_places(seed):
     assert _entity(seed, "Moscow")["country"] == "RU"
     assert _entity(seed, "Caracas")["country"] == "VE"
