@@ -8,7 +8,8 @@ the pronouns already linked to the person in reading order):
 2. the person's first name, looked up in `data/first-names.tsv`: a table learned from news text
    by gender_build.py (the titles and the pronouns that can only refer to people of each first
    name in BBC News and PolNeAR train: `pronoun_votes`), not a hand list; names used for both
-   are left out.
+   are left out. A name it lacks is looked up in `data/census-first-names.tsv` (the 1990 US
+   Census first-name lists by sex, less the names news uses for both: census_names_build.py).
 
 The article's own `pronoun_votes` are not a third source at run time: tried on the dev gold, they
 gave a person the gender of whoever the article was about (an interview's "he" after "Kamala
@@ -27,6 +28,7 @@ from pathlib import Path
 from spacy.tokens import Token
 
 DATA_FILE = Path(__file__).parent / "data" / "first-names.tsv"
+CENSUS_FILE = Path(__file__).parent / "data" / "census-first-names.tsv"
 #: the pronouns that tell a person's gender where they refer to them (entities.py, speakers.py)
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 #: ... and the reflexives, which `pronoun_votes` counts too ("Brown himself")
@@ -64,10 +66,13 @@ _table: dict[str, str] | None = None
 
 
 def load_table() -> dict[str, str]:
-    """first name -> "m" / "f", from `data/first-names.tsv` (name, gender, male votes, female votes)."""
+    """first name -> "m" / "f": `data/first-names.tsv` (name, gender, male votes, female votes), and for
+    the names it lacks `data/census-first-names.tsv`."""
     global _table
     if _table is None:
-        _table = read_table(DATA_FILE)
+        table = read_table(CENSUS_FILE)
+        table.update(read_table(DATA_FILE))  # how news uses a name comes first
+        _table = table
     return _table
 
 

@@ -105,3 +105,41 @@ def test_a_title_in_the_article_beats_the_first_name(nlp):
     )
     assert gender.name_gender("Alex Smith") == "m"
     assert _speakers(nlp, text) == ["Alex Smith"]
+
+
+# --- the census table: names the news-learned table lacks --------------------------------------
+
+
+def test_census_table_fills_in_names_news_has_not_seen_and_news_comes_first():
+    news, census = gender.read_table(gender.DATA_FILE), gender.read_table(gender.CENSUS_FILE)
+    assert "kamala" not in news and census["kamala"] == "f"  # 2004-05 and 2016 news had no Kamala
+    assert "kim" not in census and "jean" not in census  # news uses them for both
+    table = gender.load_table()
+    assert table["kamala"] == "f" and all(table[name] == g for name, g in news.items())
+    assert gender.name_gender("Marina Lacerda") == "f"
+    header = gender.CENSUS_FILE.read_text(encoding="utf-8").splitlines()[0]
+    assert "1990 US Census" in header
+
+
+def test_census_build_keeps_clear_names_that_news_does_not_contradict():
+    from streams.nlp.census_names_build import table_lines as census_lines
+
+    census = {
+        "anna": {"f": 0.5, "m": 0.0},
+        "kim": {"f": 0.1, "m": 0.0},  # the census says female; news counted both
+        "robin": {"f": 0.03, "m": 0.02},  # no clear majority
+        "otto": {"f": 0.0, "m": 0.01},
+        "lee": {"f": 0.01, "m": 0.2},
+    }
+    news = {"kim": {"m": 2, "f": 2}, "otto": {"m": 1}, "lee": {"m": 9, "f": 1}}
+    rows = [line.split("\t")[:2] for line in census_lines(census, news) if not line.startswith("#")]
+    assert rows == [["anna", "f"], ["lee", "m"], ["otto", "m"]]
+
+
+def test_a_he_after_a_woman_named_only_in_the_census_goes_to_the_man(nlp):
+    """ "Kamala" is in no news the news table was learned from: the census says she is not "he"."""
+    text = (
+        "Reporters asked Joe Biden about Kamala Harris on Monday. Kamala Harris smiled. "
+        "He said: \u201cShe is qualified to be president.\u201d"
+    )
+    assert _speakers(nlp, text) == ["Joe Biden"]
