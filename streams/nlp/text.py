@@ -59,8 +59,10 @@ def boilerplate_ranges(text: str) -> Ranges:
         if stripped and len(stripped) < _MAX_BOILERPLATE_LINE and _BOILERPLATE.search(stripped):
             spans.append((pos, pos + len(line)))
         else:
-            spans += [(pos + m.start(), pos + m.end()) for m in _RELATED_LINK.finditer(line)]
-            spans += [(pos + m.start(), pos + m.end()) for m in _PICTURE_CREDIT.finditer(line)]
+            links = [(pos + m.start(), pos + m.end()) for m in _RELATED_LINK.finditer(line)]
+            credits = [(pos + m.start(), pos + m.end()) for m in _PICTURE_CREDIT.finditer(line)]
+            # Ranges holds disjoint spans: a credit inside a link's headline is the link's
+            spans += links + [c for c in credits if not any(a < c[1] and c[0] < b for a, b in links)]
         pos += len(line)
     return Ranges(spans)
 

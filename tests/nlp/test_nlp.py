@@ -98,6 +98,10 @@ def test_related_story_links_and_picture_credits_are_page_furniture(nlp):
         e["canonical"] for e in r["entities"]
     }
     assert not r["countries"]  # Plymouth and Paris were in the links
+    # A credit inside a link's headline: one range, so every offset of the headline is furniture.
+    text = "He won. READ MORE: Star (Image: ITV) robbed in Paris \u201cWow,\u201d asked Brad."
+    furniture = boilerplate_ranges(text)
+    assert furniture.spans == [(8, 53)] and furniture.contains(text.index("robbed"))
 
 
 def test_seed_countries_of_places(seed):
